@@ -1,0 +1,173 @@
+{#
+    Every difference between DuckDB and Athena (Trino) lives here, behind adapter.dispatch, so
+    the models read the same on both engines. JSON values are handled as the engine's JSON type;
+    json_value_type() normalises type names to: object, array, string, integer, number,
+    boolean, null.
+#}
+
+{% macro parse_json(text) -%}
+    {{ return(adapter.dispatch('parse_json', 'accreditation_monitor')(text)) }}
+{%- endmacro %}
+
+{% macro default__parse_json(text) -%}
+    case when json_valid({{ text }}) then cast({{ text }} as json) end
+{%- endmacro %}
+
+{% macro athena__parse_json(text) -%}
+    try(json_parse({{ text }}))
+{%- endmacro %}
+
+
+{% macro json_value_type(json_value) -%}
+    {{ return(adapter.dispatch('json_value_type', 'accreditation_monitor')(json_value)) }}
+{%- endmacro %}
+
+{% macro default__json_value_type(json_value) -%}
+    case json_type({{ json_value }})
+        when 'OBJECT' then 'object'
+        when 'ARRAY' then 'array'
+        when 'VARCHAR' then 'string'
+        when 'BIGINT' then 'integer'
+        when 'UBIGINT' then 'integer'
+        when 'DOUBLE' then 'number'
+        when 'BOOLEAN' then 'boolean'
+        when 'NULL' then 'null'
+    end
+{%- endmacro %}
+
+{% macro athena__json_value_type(json_value) -%}
+    case substr(json_format({{ json_value }}), 1, 1)
+        when '{' then 'object'
+        when '[' then 'array'
+        when '"' then 'string'
+        when 't' then 'boolean'
+        when 'f' then 'boolean'
+        when 'n' then 'null'
+        else
+            case
+                when regexp_like(json_format({{ json_value }}), '^-?[0-9]+$') then 'integer'
+                else 'number'
+            end
+    end
+{%- endmacro %}
+
+
+{#- The text of a JSON string or number; null for anything else. -#}
+{% macro json_scalar_text(json_value) -%}
+    {{ return(adapter.dispatch('json_scalar_text', 'accreditation_monitor')(json_value)) }}
+{%- endmacro %}
+
+{% macro default__json_scalar_text(json_value) -%}
+    case
+        when json_type({{ json_value }}) in ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE')
+            then json_extract_string({{ json_value }}, '$')
+    end
+{%- endmacro %}
+
+{% macro athena__json_scalar_text(json_value) -%}
+    json_extract_scalar({{ json_value }}, '$')
+{%- endmacro %}
+
+
+{#- A JSON string value as text; null when the value is not a string. -#}
+{% macro json_string(json_value) -%}
+    case when {{ json_value_type(json_value) }} = 'string' then {{ json_scalar_text(json_value) }} end
+{%- endmacro %}
+
+
+{#- The SQL type of an array of JSON values, for cast(... as <type>) before unnest. -#}
+{% macro json_array_type() -%}
+    {{ return(adapter.dispatch('json_array_type', 'accreditation_monitor')()) }}
+{%- endmacro %}
+
+{% macro default__json_array_type() -%}
+    json[]
+{%- endmacro %}
+
+{% macro athena__json_array_type() -%}
+    array(json)
+{%- endmacro %}
+
+
+{#- How many elements of a JSON array are JSON strings. -#}
+{% macro count_json_array_strings(json_array) -%}
+    {{ return(adapter.dispatch('count_json_array_strings', 'accreditation_monitor')(json_array)) }}
+{%- endmacro %}
+
+{% macro default__count_json_array_strings(json_array) -%}
+    len(list_filter(cast({{ json_array }} as json[]), lambda element: json_type(element) = 'VARCHAR'))
+{%- endmacro %}
+
+{% macro athena__count_json_array_strings(json_array) -%}
+    cardinality(filter(cast({{ json_array }} as array(json)), element -> is_json_scalar(element) and substr(json_format(element), 1, 1) = '"'))
+{%- endmacro %}
+
+
+{#- Calendar months with end-of-month clamping: 2025-08-31 + 6 months = 2026-02-28. -#}
+{% macro add_months(date_expression, months) -%}
+    {{ return(adapter.dispatch('add_months', 'accreditation_monitor')(date_expression, months)) }}
+{%- endmacro %}
+
+{% macro default__add_months(date_expression, months) -%}
+    cast({{ date_expression }} + interval ({{ months }}) month as date)
+{%- endmacro %}
+
+{% macro athena__add_months(date_expression, months) -%}
+    date_add('month', {{ months }}, {{ date_expression }})
+{%- endmacro %}
+
+
+{#- Whether the whole text matches a regular expression (RE2 on DuckDB, Java-style on Trino). -#}
+{% macro matches_pattern(text, pattern) -%}
+    {{ return(adapter.dispatch('matches_pattern', 'accreditation_monitor')(text, pattern)) }}
+{%- endmacro %}
+
+{% macro default__matches_pattern(text, pattern) -%}
+    regexp_full_match({{ text }}, '{{ pattern }}')
+{%- endmacro %}
+
+{% macro athena__matches_pattern(text, pattern) -%}
+    regexp_like({{ text }}, '^(?:{{ pattern }})$')
+{%- endmacro %}
+
+
+{#- Text without leading and trailing whitespace (space, tab, CR, LF). -#}
+{% macro trim_whitespace(text) -%}
+    {{ return(adapter.dispatch('trim_whitespace', 'accreditation_monitor')(text)) }}
+{%- endmacro %}
+
+{% macro default__trim_whitespace(text) -%}
+    regexp_replace({{ text }}, '^\s+|\s+$', '', 'g')
+{%- endmacro %}
+
+{% macro athena__trim_whitespace(text) -%}
+    regexp_replace({{ text }}, '^\s+|\s+$', '')
+{%- endmacro %}
+
+
+{#- JSON value -> its text, to store in a table column (Parquet has no JSON type). -#}
+{% macro json_to_text(json_value) -%}
+    {{ return(adapter.dispatch('json_to_text', 'accreditation_monitor')(json_value)) }}
+{%- endmacro %}
+
+{% macro default__json_to_text(json_value) -%}
+    cast({{ json_value }} as varchar)
+{%- endmacro %}
+
+{% macro athena__json_to_text(json_value) -%}
+    json_format({{ json_value }})
+{%- endmacro %}
+
+
+{#- Text known to be valid JSON (written by json_to_text) -> JSON value. -#}
+{% macro json_from_text(text) -%}
+    {{ return(adapter.dispatch('json_from_text', 'accreditation_monitor')(text)) }}
+{%- endmacro %}
+
+{% macro default__json_from_text(text) -%}
+    cast({{ text }} as json)
+{%- endmacro %}
+
+{% macro athena__json_from_text(text) -%}
+    json_parse({{ text }})
+{%- endmacro %}

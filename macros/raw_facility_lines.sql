@@ -1,0 +1,35 @@
+{#
+    Every physical line of the raw files, whole and unparsed:
+    source_file, line_number (1-based physical line), raw_line (null or blank for blank lines).
+#}
+{% macro raw_facility_lines() -%}
+    {{ return(adapter.dispatch('raw_facility_lines', 'accreditation_monitor')()) }}
+{%- endmacro %}
+
+{#
+    DuckDB reads the files with read_csv (see the source's external_location): one VARCHAR column
+    per line, BOM stripped, CRLF accepted, blank lines kept as null rows so that physical line
+    numbers survive. row_number() over () follows scan order across files even when a file is
+    read in parallel, while row_number() over (partition by filename) does not; a file's line
+    number is its scan position minus that of its first line.
+#}
+{% macro duckdb__raw_facility_lines() -%}
+    {%- if execute -%}
+        {%- set path = graph.sources['source.accreditation_monitor.facility_files.facility_lines'].meta.facilities_path -%}
+        {%- set matched = run_query("select count(*) from glob('" ~ (path | replace("'", "''")) ~ "')").columns[0].values()[0] -%}
+        {%- if matched == 0 -%}
+            {{- exceptions.raise_compiler_error('FACILITIES_PATH "' ~ path ~ '" matches no file. Set FACILITIES_PATH to a file or a glob of NDJSON files, e.g. FACILITIES_PATH="data/incoming/*.ndjson".') -}}
+        {%- endif -%}
+    {%- endif -%}
+    select
+        source_file,
+        scan_position - min(scan_position) over (partition by source_file) + 1 as line_number,
+        raw_line
+    from (
+        select
+            filename as source_file,
+            line as raw_line,
+            row_number() over () as scan_position
+        from {{ source('facility_files', 'facility_lines') }}
+    ) as scanned
+{%- endmacro %}

@@ -1,0 +1,97 @@
+{#-
+    One row per entry of a kept facility's accreditations array, in array order (position is
+    1-based). An entry that is not an object, or whose valid_until is not a real calendar date
+    written YYYY-MM-DD, carries a reject_reason and takes no part in date logic.
+-#}
+with
+
+facilities as (
+
+    select
+        facility_id,
+        accreditations
+    from {{ ref('stg_facility_records') }}
+    where reject_reason is null
+        and accreditation_entry_count > 0
+
+),
+
+entries as (
+
+    select
+        facilities.facility_id,
+        accreditation_entries.entry,
+        accreditation_entries.position
+    from facilities
+    cross join unnest(
+        cast({{ json_from_text('facilities.accreditations') }} as {{ json_array_type() }})
+    ) with ordinality as accreditation_entries (entry, position)
+
+),
+
+entry_fields as (
+
+    select
+        facility_id,
+        position,
+        entry,
+        {{ json_value_type('entry') }} as entry_type,
+        json_extract(entry, '$.accreditation_body') as accreditation_body_json,
+        json_extract(entry, '$.accreditation_id') as accreditation_id_json,
+        json_extract(entry, '$.valid_until') as valid_until_json
+    from entries
+
+),
+
+typed as (
+
+    select
+        facility_id,
+        position,
+        entry,
+        entry_type,
+        {{ json_string('accreditation_body_json') }} as accreditation_body,
+        {{ json_scalar_text('accreditation_id_json') }} as accreditation_id,
+        {{ json_string('valid_until_json') }} as valid_until_text
+    from entry_fields
+
+),
+
+validated as (
+
+    select
+        facility_id,
+        position,
+        entry,
+        entry_type,
+        accreditation_body,
+        accreditation_id,
+        case
+            when {{ matches_pattern('valid_until_text', '[0-9]{4}-[0-9]{2}-[0-9]{2}') }}
+                then try_cast(valid_until_text as date)
+        end as valid_until
+    from typed
+
+),
+
+final as (
+
+    select
+        facility_id,
+        position,
+        case when entry_type = 'object' then accreditation_body end as accreditation_body,
+        case when entry_type = 'object' then accreditation_id end as accreditation_id,
+        valid_until,
+        case
+            when entry_type <> 'object' then 'not_an_object'
+            when valid_until is null then 'invalid_valid_until'
+        end as reject_reason,
+        case
+            when entry_type <> 'object' or valid_until is null
+                then substr({{ json_to_text('entry') }}, 1, 1000)
+        end as raw_value
+    from validated
+
+)
+
+select * from final

@@ -1,0 +1,141 @@
+{#-
+    One row per non-blank line of the raw files: either a facility (reject_reason is null) or a
+    rejected record with its reason. The JSON is parsed here, once; everything downstream reads
+    this table, not the files.
+-#}
+with
+
+raw_lines as (
+
+    {{ raw_facility_lines() }}
+
+),
+
+non_blank_lines as (
+
+    select
+        source_file,
+        line_number,
+        raw_line
+    from raw_lines
+    where raw_line is not null
+        and not {{ matches_pattern('raw_line', '\\s*') }}
+
+),
+
+parsed as (
+
+    select
+        source_file,
+        line_number,
+        raw_line,
+        {{ parse_json('raw_line') }} as record
+    from non_blank_lines
+
+),
+
+record_fields as (
+
+    select
+        source_file,
+        line_number,
+        raw_line,
+        record,
+        {{ json_value_type('record') }} as record_type,
+        json_extract(record, '$.facility_id') as facility_id_json,
+        json_extract(record, '$.facility_name') as facility_name_json,
+        json_extract(record, '$.location.state') as state_json,
+        json_extract(record, '$.employee_count') as employee_count_json,
+        json_extract(record, '$.services') as services_json,
+        json_extract(record, '$.accreditations') as accreditations_json
+    from parsed
+
+),
+
+typed as (
+
+    select
+        source_file,
+        line_number,
+        raw_line,
+        record,
+        record_type,
+        {{ trim_whitespace(json_string('facility_id_json')) }} as facility_id,
+        {{ json_string('facility_name_json') }} as facility_name,
+        upper({{ trim_whitespace(json_string('state_json')) }}) as state,
+        case
+            when {{ json_value_type('employee_count_json') }} = 'integer'
+                then try_cast(employee_count_json as bigint)
+        end as employee_count,
+        case
+            when {{ json_value_type('services_json') }} = 'array'
+                then {{ count_json_array_strings('services_json') }}
+            else 0
+        end as number_of_offered_services,
+        case
+            when {{ json_value_type('accreditations_json') }} = 'array'
+                then {{ json_to_text('accreditations_json') }}
+        end as accreditations
+    from record_fields
+
+),
+
+classified as (
+
+    select
+        source_file,
+        line_number,
+        raw_line,
+        case
+            when record is null then 'invalid_json'
+            when record_type <> 'object' then 'not_an_object'
+            when facility_id is null or facility_id = '' then 'missing_facility_id'
+        end as parse_reject_reason,
+        facility_id,
+        facility_name,
+        nullif(state, '') as state,
+        employee_count,
+        number_of_offered_services,
+        accreditations
+    from typed
+
+),
+
+ranked as (
+
+    select
+        *,
+        -- Order is (file path, line number): a later file wins, and within a file a later line.
+        row_number() over (
+            partition by case when parse_reject_reason is null then facility_id end
+            order by source_file desc, line_number desc
+        ) as recency_rank
+    from classified
+
+),
+
+final as (
+
+    select
+        source_file,
+        line_number,
+        case when parse_reject_reason is null then facility_id end as facility_id,
+        coalesce(
+            parse_reject_reason,
+            case when recency_rank > 1 then 'duplicate_superseded' end
+        ) as reject_reason,
+        facility_name,
+        state,
+        employee_count,
+        number_of_offered_services,
+        accreditations,
+        coalesce(json_array_length(accreditations), 0) as accreditation_entry_count,
+        case
+            when parse_reject_reason is not null or recency_rank > 1
+                then substr(raw_line, 1, 1000)
+        end as raw_line
+    from ranked
+
+)
+
+select * from final
