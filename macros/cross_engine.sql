@@ -36,42 +36,30 @@
 {%- endmacro %}
 
 {% macro athena__json_value_type(json_value) -%}
-    case substr(json_format({{ json_value }}), 1, 1)
-        when '{' then 'object'
-        when '[' then 'array'
-        when '"' then 'string'
-        when 't' then 'boolean'
-        when 'f' then 'boolean'
-        when 'n' then 'null'
-        else
-            case
-                when regexp_like(json_format({{ json_value }}), '^-?[0-9]+$') then 'integer'
-                else 'number'
-            end
+    case
+        when {{ json_value }} is null then null
+        when substr(json_format({{ json_value }}), 1, 1) = '{' then 'object'
+        when substr(json_format({{ json_value }}), 1, 1) = '[' then 'array'
+        when substr(json_format({{ json_value }}), 1, 1) = '"' then 'string'
+        when json_format({{ json_value }}) in ('true', 'false') then 'boolean'
+        when json_format({{ json_value }}) = 'null' then 'null'
+        when regexp_like(json_format({{ json_value }}), '^-?[0-9]+$') then 'integer'
+        else 'number'
     end
 {%- endmacro %}
 
 
-{#- The text of a JSON string or number; null for anything else. -#}
+{#- The text of a JSON scalar (string or number), without quotes; callers check the type. -#}
 {% macro json_scalar_text(json_value) -%}
     {{ return(adapter.dispatch('json_scalar_text', 'accreditation_monitor')(json_value)) }}
 {%- endmacro %}
 
 {% macro default__json_scalar_text(json_value) -%}
-    case
-        when json_type({{ json_value }}) in ('VARCHAR', 'BIGINT', 'UBIGINT', 'DOUBLE')
-            then json_extract_string({{ json_value }}, '$')
-    end
+    json_extract_string({{ json_value }}, '$')
 {%- endmacro %}
 
 {% macro athena__json_scalar_text(json_value) -%}
     json_extract_scalar({{ json_value }}, '$')
-{%- endmacro %}
-
-
-{#- A JSON string value as text; null when the value is not a string. -#}
-{% macro json_string(json_value) -%}
-    case when {{ json_value_type(json_value) }} = 'string' then {{ json_scalar_text(json_value) }} end
 {%- endmacro %}
 
 

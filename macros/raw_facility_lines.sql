@@ -33,3 +33,28 @@
         from {{ source('facility_files', 'facility_lines') }}
     ) as scanned
 {%- endmacro %}
+
+{#
+    Athena reads the external text table that create_raw_facility_lines() makes: one string
+    column per line, "$path" naming the file. Athena has no line numbers: line_number is the
+    line's position in the order Athena read its file, which is the physical line number when
+    the file is read as one split (a file below the split size, or a gzip-compressed file, which
+    cannot be split). A BOM at the start of a file and the CR of a CRLF line end are removed
+    here, as DuckDB's reader does.
+#}
+{% macro athena__raw_facility_lines() -%}
+    select
+        source_file,
+        row_number() over (partition by source_file) as line_number,
+        regexp_replace(
+            case when starts_with(line, chr(65279)) then substr(line, 2) else line end,
+            '\r$',
+            ''
+        ) as raw_line
+    from (
+        select
+            "$path" as source_file,
+            line
+        from {{ source('facility_files', 'facility_lines') }}
+    ) as scanned
+{%- endmacro %}

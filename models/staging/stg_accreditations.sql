@@ -43,6 +43,17 @@ entry_fields as (
 
 ),
 
+field_types as (
+
+    select
+        *,
+        {{ json_value_type('accreditation_body_json') }} as accreditation_body_type,
+        {{ json_value_type('accreditation_id_json') }} as accreditation_id_type,
+        {{ json_value_type('valid_until_json') }} as valid_until_type
+    from entry_fields
+
+),
+
 typed as (
 
     select
@@ -50,10 +61,18 @@ typed as (
         position,
         entry,
         entry_type,
-        {{ json_string('accreditation_body_json') }} as accreditation_body,
-        {{ json_scalar_text('accreditation_id_json') }} as accreditation_id,
-        {{ json_string('valid_until_json') }} as valid_until_text
-    from entry_fields
+        case
+            when accreditation_body_type = 'string'
+                then {{ json_scalar_text('accreditation_body_json') }}
+        end as accreditation_body,
+        case
+            when accreditation_id_type in ('string', 'integer', 'number')
+                then {{ json_scalar_text('accreditation_id_json') }}
+        end as accreditation_id,
+        case
+            when valid_until_type = 'string' then {{ json_scalar_text('valid_until_json') }}
+        end as valid_until_text
+    from field_types
 
 ),
 

@@ -52,6 +52,20 @@ record_fields as (
 
 ),
 
+field_types as (
+
+    select
+        *,
+        {{ json_value_type('facility_id_json') }} as facility_id_type,
+        {{ json_value_type('facility_name_json') }} as facility_name_type,
+        {{ json_value_type('state_json') }} as state_type,
+        {{ json_value_type('employee_count_json') }} as employee_count_type,
+        {{ json_value_type('services_json') }} as services_type,
+        {{ json_value_type('accreditations_json') }} as accreditations_type
+    from record_fields
+
+),
+
 typed as (
 
     select
@@ -60,23 +74,28 @@ typed as (
         raw_line,
         record,
         record_type,
-        {{ trim_whitespace(json_string('facility_id_json')) }} as facility_id,
-        {{ json_string('facility_name_json') }} as facility_name,
-        upper({{ trim_whitespace(json_string('state_json')) }}) as state,
         case
-            when {{ json_value_type('employee_count_json') }} = 'integer'
-                then try_cast(employee_count_json as bigint)
+            when facility_id_type = 'string'
+                then {{ trim_whitespace(json_scalar_text('facility_id_json')) }}
+        end as facility_id,
+        case
+            when facility_name_type = 'string' then {{ json_scalar_text('facility_name_json') }}
+        end as facility_name,
+        case
+            when state_type = 'string'
+                then upper({{ trim_whitespace(json_scalar_text('state_json')) }})
+        end as state,
+        case
+            when employee_count_type = 'integer' then try_cast(employee_count_json as bigint)
         end as employee_count,
         case
-            when {{ json_value_type('services_json') }} = 'array'
-                then {{ count_json_array_strings('services_json') }}
+            when services_type = 'array' then {{ count_json_array_strings('services_json') }}
             else 0
         end as number_of_offered_services,
         case
-            when {{ json_value_type('accreditations_json') }} = 'array'
-                then {{ json_to_text('accreditations_json') }}
+            when accreditations_type = 'array' then {{ json_to_text('accreditations_json') }}
         end as accreditations
-    from record_fields
+    from field_types
 
 ),
 

@@ -78,6 +78,10 @@ def test_stage_4_v1_and_v2(january: DbtRun) -> None:
 
 def test_clean_input_rejects_nothing_and_every_node_passes(january: DbtRun) -> None:
     assert january.rows("select count(*) from main.rejected_records") == [(0,)]
-    statuses = january.results_by_name()
+    statuses = {
+        name: status
+        for name, status in january.results_by_name().items()
+        if not name.startswith("notifier")  # the exposure: listed as no-op
+    }
     assert len(statuses) > 50
     assert set(statuses.values()) == {"pass", "success"}, statuses
