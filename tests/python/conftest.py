@@ -1,95 +1,14 @@
-"""Shared pytest fixtures: run the real dbt CLI on a fixture and read the real DuckDB file."""
+"""Shared pytest fixtures."""
 
 from __future__ import annotations
 
 import json
-import os
-import subprocess
-import sys
 from collections.abc import Callable, Iterator
-from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-import duckdb
 import pytest
-
-REPO_ROOT = Path(__file__).resolve().parents[2]
-REFERENCE_DIR = REPO_ROOT.parent / "shared" / "reference"
-FIXTURES_DIR = REPO_ROOT / "tests" / "fixtures"
-DBT = str(Path(sys.executable).with_name("dbt"))
-
-
-def dbt_env(**overrides: str) -> dict[str, str]:
-    env = dict(os.environ)
-    env.update(
-        DBT_SEND_ANONYMOUS_USAGE_STATS="false",
-        DO_NOT_TRACK="1",
-        DBT_PROFILES_DIR=str(REPO_ROOT),
-    )
-    env.update(overrides)
-    return env
-
-
-@dataclass
-class DbtRun:
-    """One real `dbt` invocation against its own DuckDB file and target folder."""
-
-    returncode: int
-    output: str
-    duckdb_path: Path
-    target_path: Path
-
-    def rows(self, sql: str, params: list[Any] | None = None) -> list[tuple[Any, ...]]:
-        with duckdb.connect(str(self.duckdb_path), read_only=True) as con:
-            return con.execute(sql, params or []).fetchall()
-
-    def dicts(self, sql: str) -> list[dict[str, Any]]:
-        with duckdb.connect(str(self.duckdb_path), read_only=True) as con:
-            cursor = con.execute(sql)
-            names = [column[0] for column in cursor.description]
-            return [dict(zip(names, row, strict=True)) for row in cursor.fetchall()]
-
-    def results_by_name(self) -> dict[str, str]:
-        """Status of every node of the last run, keyed by its name (versioned models as name.vN)."""
-        results = json.loads((self.target_path / "run_results.json").read_text())["results"]
-        return {result["unique_id"].split(".", 2)[2]: result["status"] for result in results}
-
-
-def run_dbt(
-    workdir: Path,
-    *args: str,
-    facilities_path: str | Path,
-    as_of_date: str | None = None,
-    extra_vars: dict[str, Any] | None = None,
-    duckdb_path: Path | None = None,
-) -> DbtRun:
-    """Run `dbt <args>` from the repo root with its artifacts (and database) under `workdir`."""
-    workdir.mkdir(parents=True, exist_ok=True)
-    duckdb_path = duckdb_path or workdir / "warehouse.duckdb"
-    target_path = workdir / "target"
-    dbt_vars = dict(extra_vars or {})
-    if as_of_date is not None:
-        dbt_vars["as_of_date"] = as_of_date
-    command = [DBT, *args, "--target", "local", "--target-path", str(target_path)]
-    if dbt_vars:
-        command += ["--vars", json.dumps(dbt_vars)]
-    completed = subprocess.run(
-        command,
-        cwd=REPO_ROOT,
-        env=dbt_env(
-            FACILITIES_PATH=str(facilities_path),
-            DUCKDB_PATH=str(duckdb_path),
-            DBT_LOG_PATH=str(workdir / "logs"),
-            DUCKDB_TEMP_DIR=str(workdir / "duckdb_tmp"),
-        ),
-        capture_output=True,
-        text=True,
-        check=False,
-    )
-    return DbtRun(
-        completed.returncode, completed.stdout + completed.stderr, duckdb_path, target_path
-    )
+from dbt_testing import DbtRun, run_dbt
 
 
 @pytest.fixture(scope="session")

@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 from datetime import date
+from pathlib import Path
 
 import pytest
-from conftest import FIXTURES_DIR, DbtRun, run_dbt
+from dbt_testing import FIXTURES_DIR, DbtRun, run_dbt
 
 BAD_INPUT = FIXTURES_DIR / "bad_input"
 FIRST = str(BAD_INPUT / "01_first.ndjson")
@@ -23,7 +24,7 @@ def test_every_non_blank_line_is_a_facility_or_a_rejected_record(bad: DbtRun) ->
     non_blank = sum(
         1
         for path in (FIRST, LATER)
-        for line in open(path, encoding="utf-8-sig").read().splitlines()
+        for line in Path(path).read_text(encoding="utf-8-sig").splitlines()
         if line.strip()
     )
     assert non_blank == 18
@@ -55,7 +56,9 @@ def test_each_bad_line_has_its_reason_and_physical_line_number(bad: DbtRun) -> N
 
 def test_raw_lines_are_kept_bom_free_and_cut_to_1000_characters(bad: DbtRun) -> None:
     raw = dict(
-        bad.rows("select line_number, raw_line from main.rejected_records where source_file = ?", [FIRST])
+        bad.rows(
+            "select line_number, raw_line from main.rejected_records where source_file = ?", [FIRST]
+        )
     )
     assert raw[1].startswith('{"facility_id": "FAC001"')
     assert raw[4] == "this is not json at all"
@@ -64,13 +67,13 @@ def test_raw_lines_are_kept_bom_free_and_cut_to_1000_characters(bad: DbtRun) -> 
 
 
 def test_kept_facilities_follow_the_field_rules(bad: DbtRun) -> None:
-    rows = {
-        row["facility_id"]: row
-        for row in bad.dicts("select * from main.stg_facilities")
-    }
+    rows = {row["facility_id"]: row for row in bad.dicts("select * from main.stg_facilities")}
     assert sorted(rows) == ["FAC001", "FAC003", "FAC004", "FAC005", "FAC006", "FAC007", "FAC008"]
     # A later file wins over an earlier one; a later line over an earlier line.
-    assert (rows["FAC001"]["facility_name"], rows["FAC001"]["source_file"]) == ("Second Version", LATER)
+    assert (rows["FAC001"]["facility_name"], rows["FAC001"]["source_file"]) == (
+        "Second Version",
+        LATER,
+    )
     assert (rows["FAC004"]["facility_name"], rows["FAC004"]["line_number"]) == ("New Four", 13)
     # Trimmed id, upper-cased trimmed state, "unknown" employees, services not an array.
     assert (rows["FAC003"]["state"], rows["FAC003"]["employee_count"]) == ("TX", None)
@@ -93,10 +96,26 @@ def test_bad_accreditation_entries_are_rejected_without_dropping_the_facility(ba
         "select facility_id, position, reason, raw_value from main.rejected_accreditations"
         " order by facility_id, position"
     ) == [
-        ("FAC003", 1, "invalid_valid_until", '{"accreditation_body":"Joint Commission","accreditation_id":"JC3","valid_until":"2025-02-30"}'),
+        (
+            "FAC003",
+            1,
+            "invalid_valid_until",
+            '{"accreditation_body":"Joint Commission","accreditation_id":"JC3",'
+            '"valid_until":"2025-02-30"}',
+        ),
         ("FAC003", 2, "not_an_object", '"JC-free-text"'),
-        ("FAC003", 3, "invalid_valid_until", '{"accreditation_body":"DNV","accreditation_id":"DNV3","valid_until":"31/12/2025"}'),
-        ("FAC003", 5, "invalid_valid_until", '{"accreditation_body":"CARF","accreditation_id":"C3","valid_until":""}'),
+        (
+            "FAC003",
+            3,
+            "invalid_valid_until",
+            '{"accreditation_body":"DNV","accreditation_id":"DNV3","valid_until":"31/12/2025"}',
+        ),
+        (
+            "FAC003",
+            5,
+            "invalid_valid_until",
+            '{"accreditation_body":"CARF","accreditation_id":"C3","valid_until":""}',
+        ),
     ]
     assert bad.rows(
         "select facility_id, accreditation_count, expiry_date_of_first_accreditation"
@@ -132,10 +151,7 @@ def test_stage_2_v2_keeps_current_accreditations_up_to_the_horizon(bad: DbtRun) 
         " status from main.expiring_accreditations_v2 order by facility_id, accreditation_id"
     )
     assert rows == sorted(
-        [
-            (*row, days(row[3]), "expired" if days(row[3]) < 0 else "expiring")
-            for row in expected
-        ],
+        [(*row, days(row[3]), "expired" if days(row[3]) < 0 else "expiring") for row in expected],
         key=lambda row: (row[0], row[2]),
     )
 
@@ -169,7 +185,9 @@ def test_build_warns_on_rejects_and_unknown_states_but_does_not_fail(bad: DbtRun
     statuses = bad.results_by_name()
     assert statuses["warn_on_rejected_records"] == "warn"
     assert statuses["warn_on_rejected_accreditations"] == "warn"
-    [unknown_state_test] = [name for name in statuses if name.startswith("relationships_stg_facilities_state")]
+    [unknown_state_test] = [
+        name for name in statuses if name.startswith("relationships_stg_facilities_state")
+    ]
     assert statuses[unknown_state_test] == "warn"
     assert statuses["assert_every_line_accounted_for"] == "pass"
     assert "error" not in statuses.values() and "fail" not in statuses.values()

@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from conftest import REFERENCE_DIR, run_dbt
+from dbt_testing import REFERENCE_DIR, run_dbt
 
 
 @pytest.mark.parametrize("as_of_date", ["2025-02-30", "today'; --"])

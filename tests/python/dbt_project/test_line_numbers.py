@@ -6,7 +6,7 @@ from pathlib import Path
 
 import duckdb
 import pytest
-from conftest import DbtRun, run_dbt
+from dbt_testing import DbtRun, run_dbt
 
 PAD = "x" * 160
 
@@ -71,7 +71,8 @@ def test_every_line_keeps_its_physical_number(
 ) -> None:
     run, bad = numbered
     [(kept, wrong)] = run.rows(
-        "select count(*), count(*) filter (where split_part(facility_id, '-', 2)::int <> line_number)"
+        "select count(*),"
+        " count(*) filter (where split_part(facility_id, '-', 2)::int <> line_number)"
         " from main.stg_facility_records where reject_reason is null"
     )
     blank_lines = 400_000 // 7919 + 250_000 // 7919

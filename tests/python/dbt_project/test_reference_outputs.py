@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import REFERENCE_DIR, DbtRun
+from dbt_testing import REFERENCE_DIR, DbtRun
 
 SAMPLE = REFERENCE_DIR / "challenge_sample.ndjson"
 
@@ -67,9 +67,7 @@ def test_stage_4_v1_and_v2(january: DbtRun) -> None:
         ("FL", 1),
         ("TX", 1),
     ]
-    assert january.rows(
-        "select * from main.accredited_facilities_by_state_v2 order by state"
-    ) == [
+    assert january.rows("select * from main.accredited_facilities_by_state_v2 order by state") == [
         ("CA", 1, 1, 0, date(2025, 1, 15)),
         ("FL", 1, 1, 1, date(2025, 1, 15)),
         ("TX", 1, 1, 1, date(2025, 1, 15)),

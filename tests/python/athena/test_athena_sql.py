@@ -1,0 +1,148 @@
+"""The compiled Athena SQL is Trino SQL: it parses, and uses no DuckDB-only construct."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+import sqlglot
+from athena_testing import AthenaProject
+from sqlglot import expressions as exp
+
+# Functions DuckDB has and Trino does not; a model that used one would fail only on Athena.
+DUCKDB_ONLY_FUNCTIONS = [
+    "list_filter",
+    "list_transform",
+    "list_value",
+    "list_extract",
+    "list_aggregate",
+    "len",
+    "strptime",
+    "try_strptime",
+    "strftime",
+    "json_extract_string",
+    "json_extract_path_text",
+    "json_valid",
+    "json_type",
+    "json",
+    "read_json",
+    "read_json_auto",
+    "read_csv",
+    "read_csv_auto",
+    "read_parquet",
+    "struct_pack",
+    "regexp_full_match",
+    "regexp_matches",
+    "string_split",
+    "epoch",
+    "today",
+    "glob",
+    "array_length",
+    "current_localtimestamp",
+]
+DUCKDB_ONLY_SYNTAX = {
+    **{f"{name}()": re.compile(rf"\b{name}\s*\(", re.IGNORECASE) for name in DUCKDB_ONLY_FUNCTIONS},
+    "::": re.compile(r"::"),
+    "* exclude": re.compile(r"\*\s*exclude\b", re.IGNORECASE),
+    "qualify": re.compile(r"\bqualify\b", re.IGNORECASE),
+    "lambda": re.compile(r"\blambda\b", re.IGNORECASE),
+    "trailing comma before from": re.compile(r",\s*\bfrom\b", re.IGNORECASE),
+    "interval arithmetic": re.compile(r"\binterval\b", re.IGNORECASE),
+}
+# Trino functions that sqlglot parses as unknown ("anonymous") functions, each checked against
+# Trino's function reference. Any other unknown function name fails the test.
+TRINO_FUNCTIONS_UNKNOWN_TO_SQLGLOT = {"is_json_scalar", "json_array_length"}
+
+
+def without_string_literals(sql: str) -> str:
+    return re.sub(r"'(?:[^']|'')*'", "''", sql)
+
+
+def duckdb_only_constructs(sql: str) -> set[str]:
+    text = without_string_literals(sql)
+    return {name for name, pattern in DUCKDB_ONLY_SYNTAX.items() if pattern.search(text)}
+
+
+def unknown_functions(tree: exp.Expression) -> set[str]:
+    names = {node.name.lower() for node in tree.walk() if isinstance(node, exp.Anonymous)}
+    return names - TRINO_FUNCTIONS_UNKNOWN_TO_SQLGLOT
+
+
+def compiled_sql(athena_project: AthenaProject) -> dict[str, str]:
+    sql = {}
+    for resource_type in ("model", "test"):
+        for unique_id, node in athena_project.nodes(resource_type).items():
+            if node.get("compiled_code"):
+                sql[unique_id] = node["compiled_code"]
+    return sql
+
+
+def test_every_model_and_test_compiled_for_athena(athena_project: AthenaProject) -> None:
+    models = athena_project.nodes("model")
+    assert len(models) >= 13
+    assert all(node.get("compiled_code") for node in models.values()), [
+        unique_id for unique_id, node in models.items() if not node.get("compiled_code")
+    ]
+    assert len(compiled_sql(athena_project)) > 80
+
+
+def test_compiled_sql_parses_as_trino_and_has_no_duckdb_only_constructs(
+    athena_project: AthenaProject,
+) -> None:
+    problems = {}
+    for unique_id, sql in compiled_sql(athena_project).items():
+        tree = sqlglot.parse_one(sql, read="athena", error_level=sqlglot.ErrorLevel.RAISE)
+        found = duckdb_only_constructs(sql) | unknown_functions(tree)
+        if found:
+            problems[unique_id] = sorted(found)
+    assert problems == {}
+
+
+def test_the_check_catches_duckdb_syntax() -> None:
+    # The checks above must see what they look for, or the previous test proves nothing.
+    duckdb_sql = (
+        "select len(list_filter(xs, lambda x: x > 1)), json_extract_string(j, '$.a'), y::int,"
+        " * exclude (z), some_duckdb_macro(y) from t qualify row_number() over () = 1"
+    )
+    assert {
+        "len()",
+        "list_filter()",
+        "json_extract_string()",
+        "::",
+        "* exclude",
+        "qualify",
+        "lambda",
+    } <= duckdb_only_constructs(duckdb_sql)
+    tree = sqlglot.parse_one("select some_duckdb_macro(y), is_json_scalar(j) from t", read="athena")
+    assert unknown_functions(tree) == {"some_duckdb_macro"}
+
+
+@pytest.mark.parametrize(
+    "model",
+    ["stg_facility_records", "stg_accreditations", "expiring_accreditations.v2"],
+)
+def test_engine_specific_pieces_use_the_trino_functions(
+    athena_project: AthenaProject, model: str
+) -> None:
+    sql = athena_project.nodes("model")[f"model.accreditation_monitor.{model}"]["compiled_code"]
+    expected = {
+        "stg_facility_records": [
+            "try(json_parse(",
+            "json_format(",
+            "array(json)",
+            "cardinality(",
+            '"$path"',
+        ],
+        "stg_accreditations": [
+            "cross join unnest(",
+            "with ordinality",
+            "array(json)",
+            "json_parse(",
+        ],
+        "expiring_accreditations.v2": [
+            "date_add('month', 6, date '2025-01-15')",
+            "date_diff('day', ",
+        ],
+    }[model]
+    for piece in expected:
+        assert piece in sql, piece
