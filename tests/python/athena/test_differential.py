@@ -11,6 +11,8 @@ on line numbers).
 from __future__ import annotations
 
 import json
+import subprocess
+import sys
 from collections import Counter
 from collections.abc import Callable
 from pathlib import Path
@@ -60,7 +62,8 @@ def run_athena_sql_in_duckdb(
     con.execute("attach ':memory:' as awsdatacatalog")
     con.execute("create schema awsdatacatalog.accreditation_monitor")
     con.execute(
-        'create table awsdatacatalog.accreditation_monitor.facility_lines (line varchar, "$path" varchar)'
+        "create table awsdatacatalog.accreditation_monitor.facility_lines"
+        ' (line varchar, "$path" varchar)'
     )
     for path in files:
         con.executemany(
@@ -100,9 +103,6 @@ def dataset(
     else:
         # A generated set with every kind of defect, dated around the as-of date.
         folder = tmp_path_factory.mktemp("generated")
-        import subprocess
-        import sys
-
         subprocess.run(
             [
                 sys.executable,
