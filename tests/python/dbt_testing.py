@@ -13,7 +13,8 @@ from typing import Any
 import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-REFERENCE_DIR = REPO_ROOT.parent / "shared" / "reference"
+# The original challenge's three records (a copy of shared/reference/challenge_sample.ndjson).
+CHALLENGE_SAMPLE = REPO_ROOT / "data" / "sample" / "challenge_sample.ndjson"
 FIXTURES_DIR = REPO_ROOT / "tests" / "fixtures"
 DBT = str(Path(sys.executable).with_name("dbt"))
 

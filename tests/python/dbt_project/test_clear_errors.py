@@ -5,7 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-from dbt_testing import REFERENCE_DIR, run_dbt
+from dbt_testing import CHALLENGE_SAMPLE, run_dbt
 
 
 @pytest.mark.parametrize("as_of_date", ["2025-02-30", "today'; --"])
@@ -13,7 +13,7 @@ def test_a_malformed_as_of_date_fails_compilation(tmp_path: Path, as_of_date: st
     run = run_dbt(
         tmp_path,
         "parse",
-        facilities_path=REFERENCE_DIR / "challenge_sample.ndjson",
+        facilities_path=CHALLENGE_SAMPLE,
         as_of_date=as_of_date,
     )
     assert run.returncode != 0

@@ -5,9 +5,9 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from dbt_testing import REFERENCE_DIR, DbtRun
+from dbt_testing import CHALLENGE_SAMPLE, DbtRun
 
-SAMPLE = REFERENCE_DIR / "challenge_sample.ndjson"
+SAMPLE = CHALLENGE_SAMPLE
 
 
 @pytest.fixture(scope="module")

@@ -1,0 +1,1 @@
+"""Tier expiring accreditations from the dbt mart and publish alerts to Amazon SNS."""

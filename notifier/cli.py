@@ -1,0 +1,282 @@
+"""The `notifier` command: a thin layer that turns options into calls and errors into exit codes."""
+
+from __future__ import annotations
+
+import functools
+import json
+import sys
+from collections.abc import Callable
+from pathlib import Path
+from typing import Any, TypeVar
+
+import click
+from botocore.exceptions import NoCredentialsError
+
+from notifier.aws import cloudwatch_client
+from notifier.errors import EXIT_BAD_INPUT, EXIT_FAILED, NotifierError
+from notifier.ledger import DEFAULT_FILE_NAME, open_ledger
+from notifier.logs import report_error, setup_logging
+from notifier.mart import MartOptions, open_mart
+from notifier.messages import GroupBy
+from notifier.preview import write_csv, write_json, write_table
+from notifier.routing import Routing
+from notifier.send import SendOptions, run_send
+from notifier.summary import put_metrics
+from notifier.tiers import Thresholds, Tier
+
+F = TypeVar("F", bound=Callable[..., Any])
+
+
+def _common_options(command: F) -> F:
+    options = [
+        click.option(
+            "--project-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            default=".",
+            show_default=True,
+            envvar="DBT_PROJECT_DIR",
+            help="dbt project root (holds dbt_project.yml).",
+        ),
+        click.option(
+            "--profiles-dir",
+            type=click.Path(file_okay=False, path_type=Path),
+            envvar="DBT_PROFILES_DIR",
+            help="Directory of profiles.yml (default: project dir, then ~/.dbt).",
+        ),
+        click.option(
+            "--target",
+            "target",
+            envvar="DBT_TARGET",
+            help="dbt target (default: the profile's default target).",
+        ),
+        click.option(
+            "--target-path",
+            type=click.Path(file_okay=False, path_type=Path),
+            envvar="DBT_TARGET_PATH",
+            help="dbt artifacts directory, relative to the project [default: target].",
+        ),
+        click.option(
+            "--critical-days",
+            type=int,
+            default=30,
+            show_default=True,
+            envvar="NOTIFIER_CRITICAL_DAYS",
+            help="Critical: expired or <= N days.",
+        ),
+        click.option(
+            "--high-days",
+            type=int,
+            default=60,
+            show_default=True,
+            envvar="NOTIFIER_HIGH_DAYS",
+            help="High: up to N days.",
+        ),
+        click.option(
+            "--medium-days",
+            type=int,
+            default=90,
+            show_default=True,
+            envvar="NOTIFIER_MEDIUM_DAYS",
+            help="Medium: up to N days; later: no alert.",
+        ),
+        click.option(
+            "--allow-stale",
+            is_flag=True,
+            help="Read the mart even if the last dbt run did not build and test it.",
+        ),
+        click.option(
+            "--ledger",
+            envvar="NOTIFIER_LEDGER",
+            help=f"Ledger path or s3://BUCKET/KEY [default: PROJECT_DIR/{DEFAULT_FILE_NAME}].",
+        ),
+        click.option(
+            "--resend", is_flag=True, help="Ignore the ledger: include alerts already sent."
+        ),
+        click.option(
+            "--log-format",
+            type=click.Choice(["text", "json"]),
+            default="text",
+            show_default=True,
+            envvar="NOTIFIER_LOG_FORMAT",
+            help="Logs on stderr.",
+        ),
+        click.option(
+            "--log-level",
+            type=click.Choice(["debug", "info", "warning", "error"]),
+            default="info",
+            show_default=True,
+            envvar="NOTIFIER_LOG_LEVEL",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _handle_errors(command: F) -> F:
+    @functools.wraps(command)
+    def wrapper(*args: Any, **kwargs: Any) -> Any:
+        try:
+            return command(*args, **kwargs)
+        except NotifierError as exc:
+            report_error(str(exc), exc.exit_code)
+            sys.exit(exc.exit_code)
+        except NoCredentialsError as exc:
+            report_error(f"no AWS credentials found: {exc}", EXIT_BAD_INPUT)
+            sys.exit(EXIT_BAD_INPUT)
+        except BrokenPipeError:
+            # `notifier preview | head`: the reader left; that is not an error.
+            sys.stderr.close()
+            sys.exit(0)
+
+    return wrapper  # type: ignore[return-value]
+
+
+def _mart_options(kwargs: dict[str, Any]) -> MartOptions:
+    setup_logging(kwargs["log_format"], kwargs["log_level"])
+    return MartOptions(
+        project_dir=kwargs["project_dir"],
+        profiles_dir=kwargs["profiles_dir"],
+        target=kwargs["target"],
+        target_path=kwargs["target_path"],
+        allow_stale=kwargs["allow_stale"],
+        thresholds=Thresholds(kwargs["critical_days"], kwargs["high_days"], kwargs["medium_days"]),
+    )
+
+
+def _ledger_spec(kwargs: dict[str, Any]) -> str:
+    return kwargs["ledger"] or str(kwargs["project_dir"] / DEFAULT_FILE_NAME)
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"], "max_content_width": 100})
+def cli() -> None:
+    """Warn before facility accreditations lapse: read the dbt mart, publish to Amazon SNS.
+
+    Exit codes: 0 ok; 1 some alerts were not published (or another runtime failure);
+    2 bad input; 3 refused because the last dbt run does not vouch for the mart.
+    """
+
+
+@cli.command()
+@_common_options
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(["table", "json", "csv"]),
+    default="table",
+    show_default=True,
+    help="json is NDJSON, one alert a line.",
+)
+@_handle_errors
+def preview(output_format: str, **kwargs: Any) -> None:
+    """Show the alerts a send would publish (the ledger's are left out unless --resend)."""
+    options = _mart_options(kwargs)
+    sent = set() if kwargs["resend"] else open_ledger(_ledger_spec(kwargs)).load()
+    mart = open_mart(options)
+    alerts = (alert for alert in mart.alerts if alert.key not in sent) if sent else mart.alerts
+    out = sys.stdout
+    if output_format == "json":
+        write_json(alerts, out)
+    elif output_format == "csv":
+        write_csv(alerts, out)
+    else:
+        write_table(alerts, out, options.thresholds)
+    out.flush()
+
+
+@cli.command()
+@_common_options
+@click.option(
+    "--topic-arn",
+    envvar="NOTIFIER_TOPIC_ARN",
+    help="One topic for every tier; messages carry tier/state/days attributes.",
+)
+@click.option(
+    "--critical-topic-arn",
+    envvar="NOTIFIER_CRITICAL_TOPIC_ARN",
+    help="Topic for critical alerts (overrides --topic-arn for that tier).",
+)
+@click.option("--high-topic-arn", envvar="NOTIFIER_HIGH_TOPIC_ARN", help="Topic for high alerts.")
+@click.option(
+    "--medium-topic-arn", envvar="NOTIFIER_MEDIUM_TOPIC_ARN", help="Topic for medium alerts."
+)
+@click.option(
+    "--group-by",
+    type=click.Choice([g.value for g in GroupBy]),
+    default="tier",
+    show_default=True,
+    envvar="NOTIFIER_GROUP_BY",
+    help="tier: one digest per tier; facility: one message per facility and tier.",
+)
+@click.option("--dry-run", is_flag=True, help="Build the messages; publish and record nothing.")
+@click.option(
+    "--summary-json",
+    type=click.Path(dir_okay=False, path_type=Path),
+    help="Also write the run summary as JSON to this file.",
+)
+@click.option(
+    "--cloudwatch-namespace",
+    envvar="NOTIFIER_CLOUDWATCH_NAMESPACE",
+    help="Put the summary counts as CloudWatch metrics in this namespace.",
+)
+@click.option(
+    "--max-attempts",
+    type=click.IntRange(1, 20),
+    default=5,
+    show_default=True,
+    help="Attempts per call and per failed batch entry.",
+)
+@click.option(
+    "--lock-timeout",
+    type=click.FloatRange(0),
+    default=300,
+    show_default=True,
+    help="Seconds to wait for another send to release the ledger.",
+)
+@_handle_errors
+def send(
+    topic_arn: str | None,
+    critical_topic_arn: str | None,
+    high_topic_arn: str | None,
+    medium_topic_arn: str | None,
+    group_by: str,
+    dry_run: bool,
+    summary_json: Path | None,
+    cloudwatch_namespace: str | None,
+    max_attempts: int,
+    lock_timeout: float,
+    **kwargs: Any,
+) -> None:
+    """Publish the alerts the ledger has not recorded yet to Amazon SNS."""
+    mart_options = _mart_options(kwargs)
+    routing = Routing.from_options(
+        topic_arn,
+        {
+            Tier.CRITICAL: critical_topic_arn,
+            Tier.HIGH: high_topic_arn,
+            Tier.MEDIUM: medium_topic_arn,
+        },
+    )
+    summary = run_send(
+        SendOptions(
+            mart=mart_options,
+            routing=routing,
+            group_by=GroupBy(group_by),
+            ledger=_ledger_spec(kwargs),
+            resend=kwargs["resend"],
+            dry_run=dry_run,
+            max_attempts=max_attempts,
+            lock_timeout=lock_timeout,
+        )
+    )
+    click.echo(summary.render())
+    if summary_json is not None:
+        summary_json.write_text(json.dumps(summary.as_json(), indent=2) + "\n", encoding="utf-8")
+    if cloudwatch_namespace and not dry_run:
+        put_metrics(summary, cloudwatch_namespace, cloudwatch_client())
+    if not summary.ok:
+        sys.exit(EXIT_FAILED)
+
+
+def main() -> None:
+    cli(prog_name="notifier")

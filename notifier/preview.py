@@ -1,0 +1,80 @@
+"""Print alerts as a table grouped by tier, NDJSON or CSV, streaming with bounded memory.
+
+The writers format lines by hand: on a million alerts, json.dumps of a dict per alert takes
+several times longer than the query and everything else together.
+"""
+
+from __future__ import annotations
+
+import csv
+from collections.abc import Iterable
+from json.encoder import encode_basestring
+from typing import TextIO
+
+from notifier.messages import tier_phrase
+from notifier.tiers import Alert, Thresholds, Tier
+
+FIELDS = (*Alert._fields, "lapsed")
+
+
+def _json_text(value: str | None) -> str:
+    return "null" if value is None else encode_basestring(value)
+
+
+def write_json(alerts: Iterable[Alert], out: TextIO) -> int:
+    count = 0
+    for alert in alerts:
+        out.write(
+            f'{{"facility_id": {_json_text(alert[0])}, "facility_name": {_json_text(alert[1])}, '
+            f'"state": {_json_text(alert[2])}, "accreditation_body": {_json_text(alert[3])}, '
+            f'"accreditation_id": {_json_text(alert[4])}, "valid_until": "{alert[5]}", '
+            f'"as_of_date": "{alert[6]}", "days_until_expiry": {alert[7]}, '
+            f'"tier": "{alert[8]}", "lapsed": {"true" if alert[7] < 0 else "false"}}}\n'
+        )
+        count += 1
+    return count
+
+
+def write_csv(alerts: Iterable[Alert], out: TextIO) -> int:
+    writer = csv.writer(out, lineterminator="\n")
+    writer.writerow(FIELDS)
+    count = 0
+    for alert in alerts:
+        writer.writerow((*alert, alert[7] < 0))
+        count += 1
+    return count
+
+
+# Fixed widths: computing them from the data would mean holding every row.
+_HEADER = (
+    f"{'facility_id':<12}  {'facility_name':<30}  {'state':<5}  {'accreditation_body':<20}  "
+    f"{'accreditation_id':<16}  {'valid_until':<10}  {'days':>6}"
+)
+
+
+def _cell(value: str | None) -> str:
+    if value is None:
+        return ""
+    # A newline or tab in a name would break the table's layout.
+    return value if value.isprintable() else " ".join(value.split())
+
+
+def write_table(alerts: Iterable[Alert], out: TextIO, thresholds: Thresholds) -> int:
+    counts = dict.fromkeys(Tier, 0)
+    current: Tier | None = None
+    for alert in alerts:
+        if alert.tier is not current:
+            current = alert.tier
+            out.write(f"\n{current.value.upper()}: {tier_phrase(current, thresholds)}\n")
+            out.write(_HEADER + "\n")
+        counts[current] += 1
+        # The precision in each format spec cuts an over-long value to the column's width.
+        out.write(
+            f"{_cell(alert[0]):<12.12}  {_cell(alert[1]):<30.30}  {_cell(alert[2]):<5.5}  "
+            f"{_cell(alert[3]):<20.20}  {_cell(alert[4]):<16.16}  {alert[5]:<10}  "
+            f"{alert[7]:>6}{'  LAPSED' if alert[7] < 0 else ''}\n"
+        )
+    total = sum(counts.values())
+    per_tier = ", ".join(f"{tier.value} {count}" for tier, count in counts.items())
+    out.write(f"\n{total} alert{'s' * (total != 1)}: {per_tier}\n")
+    return total

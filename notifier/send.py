@@ -1,0 +1,153 @@
+"""One send: read, tier, drop what the ledger has, publish, record as SNS accepts."""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from contextlib import AbstractContextManager, nullcontext
+from dataclasses import dataclass
+
+from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
+from mypy_boto3_sns import SNSClient
+
+from notifier.aws import error_code, sns_client
+from notifier.errors import BadInputError, NotifierError
+from notifier.ledger import LedgerEntry, open_ledger
+from notifier.mart import MartOptions, open_mart
+from notifier.messages import GroupBy, build_messages
+from notifier.publisher import Accepted, Publisher
+from notifier.routing import Routing
+from notifier.summary import Summary
+from notifier.tiers import Alert, AlertKey
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class SendOptions:
+    mart: MartOptions
+    routing: Routing
+    group_by: GroupBy
+    ledger: str
+    resend: bool
+    dry_run: bool
+    max_attempts: int
+    lock_timeout: float
+
+
+class _Clients:
+    def __init__(self, max_attempts: int) -> None:
+        self._max_attempts = max_attempts
+        self._by_region: dict[str, SNSClient] = {}
+
+    def __call__(self, region: str) -> SNSClient:
+        # A topic can only be published to through its own region's endpoint.
+        if region not in self._by_region:
+            self._by_region[region] = sns_client(region, self._max_attempts)
+        return self._by_region[region]
+
+
+def _check_topics(routing: Routing, clients: _Clients) -> None:
+    """Fail on a missing topic or missing credentials before anything is read or locked."""
+    for topic in routing.distinct():
+        try:
+            clients(topic.region).get_topic_attributes(TopicArn=topic.arn)
+        except NoCredentialsError as exc:
+            raise BadInputError(f"no AWS credentials found: {exc}") from exc
+        except ClientError as exc:
+            code = error_code(exc)
+            if code in {"NotFound", "NotFoundException"}:
+                raise BadInputError(f"SNS topic {topic.arn} does not exist") from exc
+            if code in {"AuthorizationError", "AccessDenied", "InvalidClientTokenId"}:
+                raise BadInputError(f"not allowed to use SNS topic {topic.arn}: {exc}") from exc
+            raise NotifierError(f"cannot check SNS topic {topic.arn}: {exc}") from exc
+        except BotoCoreError as exc:
+            raise NotifierError(f"cannot reach SNS for {topic.arn}: {exc}") from exc
+
+
+def run_send(options: SendOptions) -> Summary:
+    started = time.monotonic()
+    clients = _Clients(options.max_attempts)
+    if not options.dry_run:
+        _check_topics(options.routing, clients)
+    ledger = open_ledger(options.ledger)
+    mart = open_mart(options.mart)
+    summary = Summary(
+        dry_run=options.dry_run,
+        group_by=options.group_by.value,
+        relation=mart.node.relation.sql,
+        ledger=ledger.location,
+        allow_stale_overrides=mart.overridden,
+    )
+    lock: AbstractContextManager[None] = (
+        nullcontext() if options.dry_run else ledger.lock(options.lock_timeout)
+    )
+    with lock:
+        sent = set() if options.resend else ledger.load()
+        to_send: list[Alert] = []
+        queued: set[AlertKey] = set()
+        for alert in mart.alerts:
+            summary.as_of_date = alert.as_of_date
+            if alert.key in queued:
+                continue  # an exact duplicate row is one alert
+            queued.add(alert.key)
+            counts = summary.tiers[alert.tier]
+            counts.alerts += 1
+            if alert.key in sent:
+                counts.suppressed += 1
+            else:
+                to_send.append(alert)
+        messages = build_messages(
+            to_send, options.group_by, options.routing, options.mart.thresholds
+        )
+        if options.dry_run:
+            for alert in to_send:
+                summary.tiers[alert.tier].published += 1
+            summary.messages_published = len(messages)
+        else:
+
+            def on_accepted(accepted: Accepted) -> None:
+                sent_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+                ledger.record(
+                    [
+                        LedgerEntry(alert, message_id, message.topic.arn, sent_at)
+                        for message, message_id in accepted
+                        for alert in message.alerts
+                    ]
+                )
+                for message, message_id in accepted:
+                    summary.messages_published += 1
+                    for alert in message.alerts:
+                        summary.tiers[alert.tier].published += 1
+                    log.info(
+                        "published",
+                        extra={
+                            "fields": {
+                                "topic": message.topic.arn,
+                                "message_id": message_id,
+                                "alerts": len(message.alerts),
+                                "bytes": message.size,
+                            }
+                        },
+                    )
+
+            publisher = Publisher(clients, options.max_attempts)
+            for failure in publisher.publish(messages, on_accepted):
+                summary.messages_failed += 1
+                for alert in failure.message.alerts:
+                    summary.tiers[alert.tier].failed += 1
+                    summary.failed_alerts.append(
+                        {
+                            "facility_id": alert.facility_id,
+                            "accreditation_body": alert.accreditation_body,
+                            "accreditation_id": alert.accreditation_id,
+                            "valid_until": alert.valid_until,
+                            "tier": alert.tier.value,
+                            "topic": failure.message.topic.arn,
+                            "code": failure.code,
+                            "reason": failure.reason,
+                        }
+                    )
+    summary.elapsed_seconds = time.monotonic() - started
+    return summary

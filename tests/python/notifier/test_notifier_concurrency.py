@@ -1,0 +1,125 @@
+"""Two sends at once on one ledger, as separate processes: each alert is published once."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+import pytest
+from botocore.exceptions import ClientError
+from notifier_testing import Aws, Project, alert_counts, make_project
+
+from notifier.errors import NotifierError
+from notifier.ledger import FileLedger, LedgerEntry, S3Ledger
+from notifier.tiers import Alert, Tier
+
+NOTIFIER = str(Path(sys.executable).with_name("notifier"))
+FACILITIES = 40
+EXPECTED = {(f"F{i:02}", f"N{i:02}", "critical"): 1 for i in range(FACILITIES)}
+
+
+@pytest.fixture
+def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
+    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
+    rows = [
+        (f"F{i:02}", f"Facility {i}", "TX", "NCQA", f"N{i:02}", "2025-05-20")
+        for i in range(FACILITIES)
+    ]
+    return make_project(tmp_path, rows, "2025-05-15")
+
+
+def start_send(project: Project, topic: str, ledger: str, name: str) -> subprocess.Popen[str]:
+    return subprocess.Popen(
+        [
+            NOTIFIER,
+            "send",
+            "--project-dir",
+            str(project.root),
+            "--topic-arn",
+            topic,
+            "--group-by",
+            "facility",
+            "--ledger",
+            ledger,
+            "--lock-timeout",
+            "60",
+            "--summary-json",
+            str(project.root / f"{name}.json"),
+        ],
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
+
+
+def finish(project: Project, sends: list[subprocess.Popen[str]]) -> list[dict[str, int]]:
+    totals = []
+    for index, process in enumerate(sends):
+        stdout, stderr = process.communicate(timeout=120)
+        assert process.returncode == 0, stdout + stderr
+        totals.append(json.loads((project.root / f"send{index}.json").read_text())["totals"])
+    return totals
+
+
+def assert_published_once(aws: Aws, queue: str, totals: list[dict[str, int]]) -> None:
+    assert alert_counts(aws.drain(queue)) == EXPECTED
+    # Whoever got the lock second found everything in the ledger.
+    assert sorted(t["published"] for t in totals) == [0, FACILITIES]
+    assert sorted(t["suppressed"] for t in totals) == [0, FACILITIES]
+
+
+def test_concurrent_sends_with_a_file_ledger(aws: Aws, project: Project) -> None:
+    topic = aws.topic("accreditation-alerts")
+    queue = aws.queue(topic, "everything")
+    # Hold the lock while both start, so they really contend for it when it is released.
+    with FileLedger(project.ledger).lock(timeout=1):
+        sends = [start_send(project, topic, str(project.ledger), f"send{i}") for i in range(2)]
+        time.sleep(3)
+        assert [process.poll() for process in sends] == [None, None]  # both waiting
+    assert_published_once(aws, queue, finish(project, sends))
+
+
+def test_concurrent_sends_with_an_s3_ledger(aws: Aws, project: Project) -> None:
+    topic = aws.topic("accreditation-alerts")
+    queue = aws.queue(topic, "everything")
+    aws.s3.create_bucket(Bucket="notifier-state")
+    lock = {"Bucket": "notifier-state", "Key": "ledger.json.lock"}
+    aws.s3.put_object(**lock, Body=json.dumps({"owner": "test", "expires_at": time.time() + 60}))
+    sends = [
+        start_send(project, topic, "s3://notifier-state/ledger.json", f"send{i}") for i in range(2)
+    ]
+    time.sleep(3)
+    assert [process.poll() for process in sends] == [None, None]
+    aws.s3.delete_object(**lock)
+    assert_published_once(aws, queue, finish(project, sends))
+
+
+def test_s3_ledger_refuses_to_overwrite_a_change_it_did_not_see(aws: Aws) -> None:
+    aws.s3.create_bucket(Bucket="notifier-state")
+    ledger = S3Ledger(aws.s3, "notifier-state", "ledger.json")
+    alert = Alert("F1", "A", "TX", "NCQA", "N1", "2025-05-20", "2025-05-15", 5, Tier.CRITICAL)
+    entry = LedgerEntry(alert, "m-1", "arn:aws:sns:us-east-1:123456789012:t", "now")
+    with ledger.lock(timeout=1):
+        assert ledger.load() == set()
+        aws.s3.put_object(Bucket="notifier-state", Key="ledger.json", Body=b"")
+        with pytest.raises(NotifierError, match="could not record them"):
+            ledger.record([entry])
+    # The lock is gone once the holder leaves.
+    with pytest.raises(ClientError):
+        aws.s3.head_object(Bucket="notifier-state", Key="ledger.json.lock")
+
+
+def test_expired_s3_lock_is_taken_over(aws: Aws) -> None:
+    aws.s3.create_bucket(Bucket="notifier-state")
+    aws.s3.put_object(
+        Bucket="notifier-state",
+        Key="ledger.json.lock",
+        Body=json.dumps({"owner": "crashed", "expires_at": time.time() - 1}),
+    )
+    ledger = S3Ledger(aws.s3, "notifier-state", "ledger.json")
+    with ledger.lock(timeout=2):
+        holder = aws.s3.get_object(Bucket="notifier-state", Key="ledger.json.lock")["Body"]
+        assert json.loads(holder.read())["owner"] != "crashed"

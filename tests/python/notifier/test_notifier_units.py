@@ -1,0 +1,340 @@
+"""Plain functions: tiers, message formatting and limits, ARNs, artifacts, profiles, ledger."""
+
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+import pytest
+from notifier_testing import MODEL_ID, TEST_ID, make_project
+
+from notifier.artifacts import Relation, freshness_problems, locate_mart
+from notifier.errors import BadInputError, NotifierError, StaleArtifactsError
+from notifier.ledger import FileLedger, LedgerEntry
+from notifier.messages import (
+    MAX_MESSAGE_BYTES,
+    MAX_SUBJECT_CHARS,
+    GroupBy,
+    ascii_subject,
+    build_messages,
+    format_line,
+)
+from notifier.profile import AthenaTarget, DuckDBTarget, find_profiles_dir, load_target
+from notifier.publisher import batches
+from notifier.routing import Routing, Topic
+from notifier.tiers import Alert, Thresholds, Tier, tier_for, to_alerts
+
+TOPIC = "arn:aws:sns:us-east-1:123456789012:accreditation-alerts"
+FIFO_TOPIC = "arn:aws:sns:eu-west-1:123456789012:accreditation-alerts.fifo"
+
+
+def alert(
+    days: int,
+    facility_id: str = "FAC1",
+    name: str | None = "City Hospital",
+    state: str | None = "TX",
+    accreditation_id: str | None = "NCQA500",
+    tier: Tier | None = None,
+) -> Alert:
+    return Alert(
+        facility_id,
+        name,
+        state,
+        "NCQA",
+        accreditation_id,
+        "2025-06-30",
+        "2025-05-15",
+        days,
+        tier or tier_for(days, Thresholds()) or Tier.MEDIUM,
+    )
+
+
+@pytest.mark.parametrize(
+    ("days", "tier"),
+    [
+        (-227, Tier.CRITICAL),
+        (-1, Tier.CRITICAL),
+        (0, Tier.CRITICAL),
+        (30, Tier.CRITICAL),
+        (31, Tier.HIGH),
+        (60, Tier.HIGH),
+        (61, Tier.MEDIUM),
+        (90, Tier.MEDIUM),
+        (91, None),
+    ],
+)
+def test_tier_boundaries(days: int, tier: Tier | None) -> None:
+    assert tier_for(days, Thresholds()) is tier
+    row = ("F", None, None, None, None, "2025-01-01", "2025-01-01", days)
+    assert [a.tier for a in to_alerts([row], Thresholds())] == ([tier] if tier else [])
+
+
+def test_thresholds_are_configurable_and_validated() -> None:
+    custom = Thresholds(critical=7, high=14, medium=21)
+    assert [tier_for(d, custom) for d in (7, 8, 14, 15, 21, 22)] == [
+        Tier.CRITICAL,
+        Tier.HIGH,
+        Tier.HIGH,
+        Tier.MEDIUM,
+        Tier.MEDIUM,
+        None,
+    ]
+    with pytest.raises(BadInputError, match="critical < high < medium"):
+        Thresholds(critical=60, high=30, medium=90)
+
+
+def test_lapsed_alert_line_and_expiring_line() -> None:
+    assert format_line(alert(-227)) == (
+        "- FAC1 / NCQA500 (NCQA) at City Hospital, TX: LAPSED 227 days ago, valid until 2025-06-30"
+    )
+    assert format_line(alert(1)).endswith(": expires in 1 day, on 2025-06-30")
+    assert format_line(alert(0)).endswith(": expires today, 2025-06-30")
+    missing = format_line(alert(5, name="Line\nbreak\tname", state=None, accreditation_id=None))
+    assert "\n" not in missing
+    assert "/ no id (NCQA) at Line break name, state unknown:" in missing
+
+
+def test_subject_is_printable_ascii_within_100_chars() -> None:
+    subject = ascii_subject("Clínica São José - Ünïcode 医院\nsecond line " * 5, " [2/3]")
+    assert len(subject) <= MAX_SUBJECT_CHARS
+    assert subject.isascii() and subject.isprintable()
+    assert subject.startswith("Clinica Sao Jose")
+    assert subject.endswith("... [2/3]")
+    # A name with no Latin letters at all still leaves a usable subject.
+    assert ascii_subject("医院 (FAC9)") == "(FAC9)"
+
+
+def routing(arn: str = TOPIC) -> Routing:
+    return Routing.from_options(arn, {})
+
+
+def test_tier_digest_lists_lapsed_first_and_carries_filter_attributes() -> None:
+    alerts = [alert(-3, "FAC2", state="CA"), alert(12, "FAC1"), alert(45, "FAC3")]
+    messages = build_messages(alerts, GroupBy.TIER, routing(), Thresholds())
+    assert [m.attributes["tier"]["StringValue"] for m in messages] == ["critical", "high"]
+    critical = messages[0]
+    assert critical.body.index("FAC2") < critical.body.index("FAC1")
+    assert critical.attributes["state"] == {
+        "DataType": "String.Array",
+        "StringValue": '["CA", "TX"]',
+    }
+    assert critical.attributes["days_until_expiry"] == {"DataType": "Number", "StringValue": "-3"}
+    assert critical.subject == (
+        "Accreditations CRITICAL: 2 lapsed or expiring within 30 days (as of 2025-05-15)"
+    )
+    assert "MessageGroupId" not in critical.entry("m0")
+
+
+def test_facility_messages_one_per_facility_and_tier() -> None:
+    alerts = [alert(-3, "FAC2"), alert(10, "FAC1"), alert(20, "FAC1", accreditation_id="X")]
+    messages = build_messages(alerts, GroupBy.FACILITY, routing(), Thresholds())
+    assert [len(m.alerts) for m in messages] == [1, 2]
+    assert messages[1].attributes["state"] == {"DataType": "String", "StringValue": "TX"}
+    assert messages[1].subject.startswith("Accreditation CRITICAL: City Hospital (FAC1), 2 ")
+
+
+def test_fifo_entries_get_group_and_stable_deduplication_ids() -> None:
+    alerts = [alert(-3, "FAC2"), alert(10, "FAC1")]
+    first = build_messages(alerts, GroupBy.FACILITY, routing(FIFO_TOPIC), Thresholds())
+    again = build_messages(alerts, GroupBy.FACILITY, routing(FIFO_TOPIC), Thresholds())
+    entry = first[0].entry("m0")
+    assert entry["MessageGroupId"] == "FAC2"
+    assert entry["MessageDeduplicationId"] == again[0].entry("m0")["MessageDeduplicationId"]
+    assert first[0].dedup_id != first[1].dedup_id
+
+
+def test_oversized_digest_is_split_into_numbered_parts_within_limits() -> None:
+    long_name = "Memorial Hospital of the Very Long Name Ünïcode " * 4
+    alerts = [
+        alert(-1, f"FAC{i:05}", name=f"{long_name}{i}", accreditation_id=f"A{i}")
+        for i in range(2500)
+    ]
+    messages = build_messages(alerts, GroupBy.TIER, routing(), Thresholds())
+    assert len(messages) >= 3
+    covered = [a for m in messages for a in m.alerts]
+    assert covered == alerts
+    for number, message in enumerate(messages, start=1):
+        assert message.size <= MAX_MESSAGE_BYTES
+        assert message.subject.endswith(f" [{number}/{len(messages)}]")
+        assert len(message.subject) <= MAX_SUBJECT_CHARS
+        assert f"Part {number} of {len(messages)}." in message.body
+    # PublishBatch caps a request at 256 KiB too, so near-limit parts go one per call.
+    assert all(sum(m.size for m in batch) <= MAX_MESSAGE_BYTES for batch in batches(messages))
+
+
+def test_batches_hold_at_most_ten_entries_for_one_topic() -> None:
+    alerts = [alert(5, f"FAC{i}") for i in range(23)] + [alert(40, f"FAC{i}") for i in range(3)]
+    per_tier = Routing.from_options(TOPIC, {Tier.HIGH: TOPIC + "-high"})
+    messages = build_messages(alerts, GroupBy.FACILITY, per_tier, Thresholds())
+    sizes = [(len(batch), batch[0].topic.arn) for batch in batches(messages)]
+    assert sizes == [(10, TOPIC), (10, TOPIC), (3, TOPIC), (3, TOPIC + "-high")]
+
+
+@pytest.mark.parametrize(
+    "arn",
+    [
+        "arn:aws:sns:us-east-1:12345678901:alerts",  # 11-digit account
+        "arn:aws:sqs:us-east-1:123456789012:alerts",  # not SNS
+        "arn:aws:sns:us-east-1:123456789012:bad name",
+        "accreditation-alerts",
+        "arn:aws:sns:us-east-1:123456789012:" + "x" * 257,
+    ],
+)
+def test_malformed_topic_arns_are_refused(arn: str) -> None:
+    with pytest.raises(BadInputError, match="not an SNS topic ARN"):
+        Topic.parse(arn, "--topic-arn")
+
+
+def test_topic_arns_are_parsed_for_region_and_fifo() -> None:
+    assert Topic.parse(FIFO_TOPIC, "x") == Topic(FIFO_TOPIC, "eu-west-1", True)
+    gov = "arn:aws-us-gov:sns:us-gov-west-1:123456789012:alerts"
+    assert Topic.parse(gov, "x").region == "us-gov-west-1"
+
+
+def test_routing_needs_a_topic_for_every_tier() -> None:
+    with pytest.raises(BadInputError, match="no topic for tier"):
+        Routing.from_options(None, {Tier.CRITICAL: TOPIC})
+    per_tier = Routing.from_options(None, {t: f"{TOPIC}-{t.value}" for t in Tier})
+    assert per_tier.topics[Tier.HIGH].arn.endswith("-high")
+
+
+def test_relation_names_are_requoted_and_anything_else_refused() -> None:
+    relation = Relation.parse('"accreditation_monitor"."main"."expiring_accreditations_v2"')
+    assert relation.parts == ("accreditation_monitor", "main", "expiring_accreditations_v2")
+    assert Relation.parse('"we""ird".tbl').sql == '"we""ird"."tbl"'
+    for bad in ['"db"."main"."t"; drop table x', "t where 1=1", '"a"."b"."c"."d"', ""]:
+        with pytest.raises(BadInputError):
+            Relation.parse(bad)
+
+
+def test_latest_version_is_found_with_its_tests(tmp_path: Path) -> None:
+    project = make_project(tmp_path, [], "2025-05-15")
+    mart = locate_mart(project.target_path)
+    assert mart.unique_id == MODEL_ID
+    assert mart.relation.parts[-1] == "expiring_accreditations_v2"
+    assert mart.test_ids == {TEST_ID}
+
+
+@pytest.mark.parametrize(
+    ("artifacts", "problem"),
+    [
+        ({"model_status": "error"}, "ended with status 'error'"),
+        ({"model_status": "skipped"}, "ended with status 'skipped'"),
+        ({"test_status": "fail"}, "ended with status 'fail'"),
+        ({"test_status": None}, "did not run in the last dbt run"),
+        ({"model_status": None}, "was not part of the last dbt run"),
+        ({"command": "generate"}, "`generate`, which does not build the mart"),
+    ],
+)
+def test_freshness_problems(tmp_path: Path, artifacts: dict[str, str], problem: str) -> None:
+    project = make_project(tmp_path, [], "2025-05-15")
+    mart = locate_mart(project.target_path)
+    assert freshness_problems(project.target_path, mart, "local", "local") == []
+    project.write_artifacts(**artifacts)  # type: ignore[arg-type]
+    problems = freshness_problems(project.target_path, mart, "local", "local")
+    assert any(problem in p for p in problems), problems
+
+
+def test_freshness_checks_the_target_and_missing_results(tmp_path: Path) -> None:
+    project = make_project(tmp_path, [], "2025-05-15")
+    mart = locate_mart(project.target_path)
+    assert freshness_problems(project.target_path, mart, "athena", "local") == [
+        "the last dbt run used target 'local', not 'athena'"
+    ]
+    (project.target_path / "run_results.json").unlink()
+    assert "is missing" in freshness_problems(project.target_path, mart, "local", "local")[0]
+    (project.target_path / "manifest.json").unlink()
+    with pytest.raises(StaleArtifactsError, match=r"manifest\.json is missing"):
+        locate_mart(project.target_path)
+
+
+def test_profiles_dir_precedence(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    flag, env, project = tmp_path / "flag", tmp_path / "env", tmp_path / "project"
+    for directory in (flag, env, project):
+        directory.mkdir()
+        (directory / "profiles.yml").write_text("{}")
+    monkeypatch.setenv("DBT_PROFILES_DIR", str(env))
+    assert find_profiles_dir(flag, project) == flag
+    assert find_profiles_dir(None, project) == env
+    monkeypatch.delenv("DBT_PROFILES_DIR")
+    assert find_profiles_dir(None, project) == project
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    with pytest.raises(BadInputError, match=r"no profiles\.yml found"):
+        find_profiles_dir(None, tmp_path / "empty")
+
+
+def test_profile_env_vars_are_rendered(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    make_project(tmp_path, [], "2025-05-15")
+    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
+    monkeypatch.setenv("NOTIFIER_TEST_DUCKDB", "/data/mart.duckdb")
+    resolved = load_target(tmp_path, None, None)
+    assert resolved.target == DuckDBTarget("local", Path("/data/mart.duckdb"))
+    assert resolved.profile_default == "local"
+    monkeypatch.delenv("NOTIFIER_TEST_DUCKDB")
+    relative = load_target(tmp_path, None, None).target
+    assert isinstance(relative, DuckDBTarget)
+    assert relative.path == tmp_path / "accreditation_monitor.duckdb"
+    athena = load_target(tmp_path, None, "athena").target
+    assert athena == AthenaTarget("athena", "us-east-1", "s3://athena-results/", "primary", None)
+    with pytest.raises(BadInputError, match=r"target 'prod' not found .* known targets: athena"):
+        load_target(tmp_path, None, "prod")
+    (tmp_path / "profiles.yml").write_text(
+        "accreditation_monitor:\n  target: local\n  outputs:\n    local:\n      type: duckdb\n"
+        "      path: \"{{ env_var('NOTIFIER_TEST_UNSET_VAR') }}\"\n"
+    )
+    with pytest.raises(BadInputError, match="NOTIFIER_TEST_UNSET_VAR"):
+        load_target(tmp_path, None, None)
+
+
+def entry(a: Alert) -> LedgerEntry:
+    return LedgerEntry(a, "message-1", TOPIC, "2025-05-15T00:00:00+00:00")
+
+
+def test_file_ledger_round_trip_and_unreadable_file(tmp_path: Path) -> None:
+    ledger = FileLedger(tmp_path / "ledger.json")
+    assert ledger.load() == set()
+    alerts = [alert(-1, "FAC1"), alert(40, "FAC2", accreditation_id=None)]
+    ledger.record([entry(a) for a in alerts])
+    assert ledger.load() == {a.key for a in alerts}
+    record = json.loads((tmp_path / "ledger.json").read_text().splitlines()[1])
+    assert record["accreditation_id"] is None and record["message_id"] == "message-1"
+    (tmp_path / "ledger.json").write_text("not json\n")
+    with pytest.raises(BadInputError, match="line 1 is not a ledger record"):
+        ledger.load()
+
+
+def test_file_ledger_lock_excludes_a_second_holder(tmp_path: Path) -> None:
+    first, second = FileLedger(tmp_path / "l.json"), FileLedger(tmp_path / "l.json")
+    # flock conflicts between separate opens even within one process.
+    with (
+        first.lock(timeout=1),
+        pytest.raises(NotifierError, match="locked by another send"),
+        second.lock(timeout=0.3),
+    ):
+        pass
+    with second.lock(timeout=0.3):
+        pass  # released by the first holder
+
+
+def test_iam_policy_is_valid_and_covers_every_call() -> None:
+    from parliament import analyze_policy_string
+
+    text = (Path(__file__).parents[3] / "iam" / "notifier-policy.json").read_text()
+    concrete = text.replace("REGION", "us-east-1").replace("ACCOUNT", "123456789012")
+    assert [finding.issue for finding in analyze_policy_string(concrete).findings] == []
+    statements = json.loads(text)["Statement"]
+    actions: set[str] = set()
+    for statement in statements:
+        action = statement["Action"]
+        actions.update([action] if isinstance(action, str) else action)
+    assert {
+        "sns:Publish",
+        "sns:GetTopicAttributes",
+        "s3:GetObject",
+        "s3:PutObject",
+        "s3:DeleteObject",
+        "athena:StartQueryExecution",
+        "athena:GetQueryResults",
+        "cloudwatch:PutMetricData",
+    } <= actions
+    assert all(s["Resource"] != "*" or "Condition" in s for s in statements)
