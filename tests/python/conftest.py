@@ -13,7 +13,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from dbt_testing import DbtRun, run_dbt
+from dbt_testing import TEST_AWS_ENV, DbtRun, run_dbt
 
 
 @pytest.fixture(scope="session")
@@ -72,16 +72,7 @@ def moto_url() -> Iterator[str]:
                 raise RuntimeError("moto server did not start") from None
             time.sleep(0.1)
     with pytest.MonkeyPatch.context() as patch:
-        # Test-only credentials in the environment; no file is read or written.
-        for name, value in {
-            "AWS_ENDPOINT_URL": url,
-            "AWS_ACCESS_KEY_ID": "testing",
-            "AWS_SECRET_ACCESS_KEY": "testing",
-            "AWS_REGION": "us-east-1",
-            "AWS_DEFAULT_REGION": "us-east-1",
-            "AWS_CONFIG_FILE": "/nonexistent/aws-config",
-            "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
-        }.items():
+        for name, value in {"AWS_ENDPOINT_URL": url, **TEST_AWS_ENV}.items():
             patch.setenv(name, value)
         patch.delenv("AWS_PROFILE", raising=False)
         patch.delenv("AWS_SESSION_TOKEN", raising=False)

@@ -18,6 +18,17 @@ CHALLENGE_SAMPLE = REPO_ROOT / "data" / "sample" / "challenge_sample.ndjson"
 FIXTURES_DIR = REPO_ROOT / "tests" / "fixtures"
 DBT = str(Path(sys.executable).with_name("dbt"))
 
+# Test-only AWS credentials, set in the environment of a test run: no file is read or written,
+# and the local emulator accepts any.
+TEST_AWS_ENV = {
+    "AWS_ACCESS_KEY_ID": "testing",
+    "AWS_SECRET_ACCESS_KEY": "testing",
+    "AWS_REGION": "us-east-1",
+    "AWS_DEFAULT_REGION": "us-east-1",
+    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
+    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+}
+
 
 def dbt_env(**overrides: str) -> dict[str, str]:
     env = dict(os.environ)

@@ -8,19 +8,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from dbt_testing import DBT, FIXTURES_DIR, REPO_ROOT, dbt_env
+from dbt_testing import DBT, FIXTURES_DIR, REPO_ROOT, TEST_AWS_ENV, dbt_env
 
 AS_OF = "2025-01-15"
 
-# Settings of the athena target. Credentials are test-only values in the environment: the
-# compile step needs none (--no-populate-cache) and moto accepts any.
+# Settings of the athena target. The compile step needs no credentials (--no-populate-cache).
 ATHENA_ENV = {
-    "AWS_ACCESS_KEY_ID": "testing",
-    "AWS_SECRET_ACCESS_KEY": "testing",
-    "AWS_REGION": "us-east-1",
-    "AWS_DEFAULT_REGION": "us-east-1",
-    "AWS_CONFIG_FILE": "/nonexistent/aws-config",
-    "AWS_SHARED_CREDENTIALS_FILE": "/nonexistent/aws-credentials",
+    **TEST_AWS_ENV,
     "ATHENA_S3_STAGING_DIR": "s3://accreditation-athena-results/staging/",
     "ATHENA_S3_DATA_DIR": "s3://accreditation-data/tables/",
     "ATHENA_RAW_LOCATION": "s3://accreditation-data/raw/",
