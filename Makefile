@@ -11,7 +11,8 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: setup demo test build sample lint clean
+.PHONY: setup demo test build sample lint clean bench
+.PHONY: docs chromium
 
 setup: $(VENV)/.installed profiles.yml
 
@@ -36,14 +37,56 @@ build: setup $(SAMPLE)
 
 demo: build
 	$(BIN)/python scripts/show_marts.py
+	@$(BIN)/notifier preview > target/notifier_preview.txt
+	@echo; echo "notifier preview: the alerts a send would publish (first lines; all in target/notifier_preview.txt)"
+	@head -n 12 target/notifier_preview.txt; echo "..."; tail -n 1 target/notifier_preview.txt
 
-test: setup
+test: setup chromium
 	$(BIN)/python -m pytest
+
+# Not part of `make test`: generates N facilities (default 1,000,000) under bench/data/ once,
+# checks that dbt, the plain DuckDB script and the pure-Python pipeline agree, then times them
+# alternately and writes bench/results/<timestamp>_n<N>.json (see bench/README.md). From 2M
+# facilities on, the pure-Python baseline is skipped (about 10 minutes a run at 10M).
+N ?= 1000000
+BENCH_ARGS ?=
+bench: setup
+	@uptime
+	$(BIN)/python bench/run_bench.py --count $(N) $(BENCH_ARGS)
+	@uptime
 
 lint: setup
 	$(BIN)/ruff check notifier scripts tests bench
 	$(BIN)/ruff format --check notifier scripts tests bench
 	$(BIN)/mypy
+	$(BIN)/sqlfluff lint models tests
+
+# The docs site as one self-contained page, served alone on 127.0.0.1: `dbt docs serve` would
+# hand out the whole target/ folder, database included. Generated into its own target path so
+# that target/run_results.json stays the build's, which the notifier checks before sending.
+DOCS_PORT ?= 8080
+DOCS_TARGET := target/docs
+docs: build
+	$(BIN)/dbt docs generate --static --target local --target-path $(DOCS_TARGET)
+	@grep -q '"send_anonymous_usage_stats": false' $(DOCS_TARGET)/static_index.html \
+		|| { echo "the docs page would load a usage tracker: set DBT_SEND_ANONYMOUS_USAGE_STATS=false"; exit 1; }
+	$(BIN)/python scripts/serve_docs.py --file $(DOCS_TARGET)/static_index.html --port $(DOCS_PORT)
+
+# Debian's chromium for the docs browser test, installed only when missing. When apt-get cannot
+# install it (no root, no package index), the log is kept and that test skips, saying why.
+CHROMIUM := /usr/bin/chromium
+CHROMIUM_FAILED := test-artifacts/chromium-install-failed.log
+chromium:
+	@if [ -x $(CHROMIUM) ]; then rm -f $(CHROMIUM_FAILED); exit 0; fi; \
+	mkdir -p test-artifacts; \
+	echo "Installing chromium (apt-get) for the docs browser test"; \
+	if (apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium \
+		&& test -x $(CHROMIUM)) > test-artifacts/chromium-install.log 2>&1; then \
+		rm -f $(CHROMIUM_FAILED); \
+	else \
+		mv test-artifacts/chromium-install.log $(CHROMIUM_FAILED); \
+		echo "chromium could not be installed (see $(CHROMIUM_FAILED)): the browser test will skip"; \
+	fi
 
 clean:
 	rm -rf target logs .pytest_cache test-artifacts $(SAMPLE)

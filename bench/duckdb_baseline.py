@@ -113,8 +113,11 @@ select
 from facilities
 """
 
-# Current = latest valid_until per (facility, body); null bodies stand alone. Facilities hold a
-# handful of entries, so the quadratic list test beats a window over every entry.
+# Current = exactly one entry per (facility, body): the latest valid_until, and on a tie the later
+# array entry (as the dbt model's row_number); null bodies stand alone. `accs` keeps array order
+# (invalid entries removed), so a later list index is a later array position. An entry is current
+# when no same-body entry beats it. Facilities hold a handful of entries, so the quadratic list
+# test beats a window over every entry.
 EXPIRING_SQL = """
 create or replace table main.expiring_accreditations_v2 as
 with cur as (
@@ -122,11 +125,11 @@ with cur as (
         facility_id,
         facility_name,
         state,
-        unnest(list_filter(accs, lambda a:
+        unnest(list_filter(accs, lambda a, i:
             a.d <= $horizon
-            and (a.body is null or a.d = list_max(list_transform(
-                list_filter(accs, lambda b: b.body = a.body), lambda b: b.d
-            )))
+            and (a.body is null or len(list_filter(accs, lambda b, j:
+                b.body = a.body and (b.d > a.d or (b.d = a.d and j > i))
+            )) = 0)
         )) as a
     from facilities
 )

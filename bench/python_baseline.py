@@ -160,15 +160,18 @@ def compute(facilities: dict[str, Facility], as_of: dt.date, out_dir: Path) -> N
             counts[1] += 1
             if max(e.valid_until for e in f.entries) >= as_of:
                 counts[2] += 1
-        latest: dict[str, dt.date] = {}
-        for e in f.entries:
-            if e.body is not None and e.valid_until > latest.get(e.body, dt.date.min):
-                latest[e.body] = e.valid_until
-        for e in f.entries:
+        # Exactly one current entry per body: the latest valid_until, on a tie the later entry
+        # (entries keep array order); a renewed accreditation is no risk. Null bodies stand alone.
+        current: dict[str, int] = {}
+        for i, e in enumerate(f.entries):
+            if e.body is not None:
+                j = current.get(e.body)
+                if j is None or e.valid_until >= f.entries[j].valid_until:
+                    current[e.body] = i
+        for i, e in enumerate(f.entries):
             if e.valid_until > horizon:
                 continue
-            # Only the latest entry per body is current: a renewed accreditation is no risk.
-            if e.body is not None and e.valid_until != latest[e.body]:
+            if e.body is not None and current[e.body] != i:
                 continue
             days = (e.valid_until - as_of).days
             expiring.append(

@@ -13,6 +13,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import datetime as dt
 import json
 import os
@@ -47,6 +48,9 @@ class Run:
     seconds: float
     peak_rss_mb: float
     returncode: int
+    # 1-minute load average when the run started: the box is shared, so a slow run can be told
+    # apart from a busy machine.
+    load_1min: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -62,7 +66,13 @@ class Setup:
     def glob(self) -> str:
         return str(self.data_dir / "part-*.ndjson")
 
+    @property
+    def dbt_target_path(self) -> Path:
+        return self.out_dir / "dbt_target"
+
     def output(self, system: str) -> Path:
+        if system == "notifier":
+            return self.out_dir / "notifier_preview.ndjson"
         return self.out_dir / ("python" if system == "python" else f"{system}.duckdb")
 
 
@@ -113,7 +123,40 @@ def command(setup: Setup, system: str) -> tuple[list[str], dict[str, str]]:
         )
         dbt = str(VENV_BIN / "dbt") if (VENV_BIN / "dbt").exists() else "dbt"
         vars_arg = json.dumps({"as_of_date": setup.as_of})
-        return [dbt, "build", "--target", "local", "--vars", vars_arg], env
+        # Its own target/ and logs/ under the output folder: a concurrent dbt run in the project
+        # (tests, docs) then neither breaks this one's partial parse nor overwrites the artifacts
+        # the notifier preview below reads.
+        return [
+            dbt,
+            "build",
+            "--target",
+            "local",
+            "--vars",
+            vars_arg,
+            "--target-path",
+            str(setup.dbt_target_path),
+            "--log-path",
+            str(setup.out_dir / "dbt_logs"),
+        ], env
+    if system == "notifier":
+        env.update(
+            DUCKDB_PATH=str(setup.output("dbt")),
+            DBT_PROFILES_DIR=str(ROOT),
+            FACILITIES_PATH=setup.glob,
+        )
+        notifier = str(VENV_BIN / "notifier") if (VENV_BIN / "notifier").exists() else "notifier"
+        return [
+            notifier,
+            "preview",
+            "--project-dir",
+            str(ROOT),
+            "--target",
+            "local",
+            "--target-path",
+            str(setup.dbt_target_path),
+            "--format",
+            "json",
+        ], env
     if system == "duckdb":
         script = BENCH / "duckdb_baseline.py"
         return [
@@ -148,14 +191,24 @@ def run_once(setup: Setup, system: str, rnd: int) -> Run:
         stale.unlink(missing_ok=True)
     argv, env = command(setup, system)
     log = setup.out_dir / f"{system}.log"
-    with open(log, "wb") as fh:
+    load = os.getloadavg()[0]
+    with contextlib.ExitStack() as files:
+        fh = files.enter_context(open(log, "wb"))
+        # The preview's NDJSON goes to a file, the log gets its stderr.
+        stdout = files.enter_context(open(out, "wb")) if system == "notifier" else fh
         started = time.perf_counter()
-        proc = subprocess.Popen(argv, cwd=ROOT, env=env, stdout=fh, stderr=subprocess.STDOUT)
+        proc = subprocess.Popen(
+            argv,
+            cwd=ROOT,
+            env=env,
+            stdout=stdout,
+            stderr=fh if stdout is not fh else subprocess.STDOUT,
+        )
         # wait4 gives this child's own rusage; RUSAGE_CHILDREN would be a max over all children.
         _, status, usage = os.wait4(proc.pid, 0)
         seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    run = Run(system, rnd, seconds, usage.ru_maxrss / 1024, proc.returncode)
+    run = Run(system, rnd, seconds, usage.ru_maxrss / 1024, proc.returncode, load)
     if run.returncode != 0:
         tail = log.read_text(errors="replace").splitlines()[-30:]
         raise SystemExit(
@@ -174,8 +227,21 @@ def summarize(runs: list[Run], systems: list[str]) -> dict[str, dict[str, float]
             "max_s": max(times),
             "peak_rss_mb": max(r.peak_rss_mb for r in runs if r.system == s),
             "runs": len(times),
+            "load_1min_max": max(r.load_1min for r in runs if r.system == s),
         }
     return out
+
+
+def reference_1m(results_dir: Path, seed: str, as_of: str, files: int) -> dict[str, object] | None:
+    """The newest 1M result with the same data settings: the 10M time is judged against it."""
+    for path in sorted(results_dir.glob("*_n1000000.json"), reverse=True):
+        data = json.loads(path.read_text())
+        cfg = data.get("config", {})
+        if (cfg.get("seed"), cfg.get("as_of"), cfg.get("files")) == (seed, as_of, files) and (
+            "dbt" in data.get("summary", {})
+        ):
+            return {"file": path.name, "dbt_median_s": data["summary"]["dbt"]["median_s"]}
+    return None
 
 
 def targets(summary: dict[str, dict[str, float]], count: int) -> dict[str, object]:
@@ -191,6 +257,9 @@ def targets(summary: dict[str, dict[str, float]], count: int) -> dict[str, objec
         limit = 2048 if count <= 1_000_000 else 4096
         peak = summary["dbt"]["peak_rss_mb"]
         t["dbt_peak_rss_mb"] = {"value": peak, "target": f"< {limit}", "met": peak < limit}
+    if "notifier" in summary:
+        seconds = summary["notifier"]["median_s"]
+        t["notifier_preview_s"] = {"value": seconds, "target": "< 10", "met": seconds < 10}
     return t
 
 
@@ -220,10 +289,22 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument("--as-of", default=DEFAULT_AS_OF)
     ap.add_argument("--files", type=int, default=4, help="part files (parallel reads)")
     ap.add_argument("--repeats", type=int, default=3, help="timed runs per system (>= 3)")
-    ap.add_argument("--systems", default=",".join(SYSTEMS), help="subset, e.g. duckdb,python")
+    ap.add_argument(
+        "--systems",
+        help="subset, e.g. duckdb,python; default all three up to 2M facilities, above that "
+        "dbt,duckdb (the pure-Python baseline would take about 15 minutes a run at 10M)",
+    )
     ap.add_argument("--data-root", type=Path, default=BENCH / "data")
     ap.add_argument("--results-dir", type=Path, default=BENCH / "results")
+    ap.add_argument(
+        "--no-notifier", action="store_true", help="skip timing `notifier preview` on the mart"
+    )
+    ap.add_argument(
+        "--no-publish", action="store_true", help="skip the SNS publish throughput bench"
+    )
     args = ap.parse_args(argv)
+    if args.systems is None:
+        args.systems = ",".join(SYSTEMS) if args.count <= 2_000_000 else "dbt,duckdb"
     systems = [s.strip() for s in args.systems.split(",") if s.strip()]
     if not systems or set(systems) - set(SYSTEMS):
         ap.error(f"--systems takes a subset of {','.join(SYSTEMS)}")
@@ -266,21 +347,64 @@ def main(argv: list[str] | None = None) -> int:
             run = run_once(setup, s, rnd)
             runs.append(run)
             print(
-                f"  round {rnd} {s:<7} {run.seconds:7.2f} s  {run.peak_rss_mb:7.0f} MB", flush=True
+                f"  round {rnd} {s:<7} {run.seconds:7.2f} s  {run.peak_rss_mb:7.0f} MB"
+                f"  (load {run.load_1min:.2f})",
+                flush=True,
             )
 
-    summary = summarize(runs, systems)
+    timed = list(systems)
+    if "dbt" in systems and not args.no_notifier:
+        # On the mart the last dbt run built (its artifacts say the model and tests passed).
+        print("notifier preview --format json over the dbt mart", flush=True)
+        for rnd in range(1, args.repeats + 1):
+            run = run_once(setup, "notifier", rnd)
+            runs.append(run)
+            with open(setup.output("notifier"), "rb") as preview:
+                lines = sum(1 for _ in preview)
+            print(
+                f"  round {rnd} notifier {run.seconds:6.2f} s  {run.peak_rss_mb:7.0f} MB"
+                f"  {lines:,} alerts  (load {run.load_1min:.2f})",
+                flush=True,
+            )
+        timed.append("notifier")
+
+    summary = summarize(runs, timed)
     goals = targets(summary, setup.count)
+    if setup.count > 1_000_000 and "dbt" in summary:
+        ref = reference_1m(args.results_dir, setup.seed, setup.as_of, setup.files)
+        if ref is not None:
+            ratio = summary["dbt"]["median_s"] / float(str(ref["dbt_median_s"]))
+            limit = 12 * setup.count / 10_000_000
+            goals["dbt_time_over_1m"] = {
+                "value": ratio,
+                "target": f"<= {limit:g}",
+                "met": ratio <= limit,
+                "reference": ref,
+            }
+    publish: dict[str, object] | None = None
+    if not args.no_publish:
+        publish_json = setup.out_dir / "publish_bench.json"
+        subprocess.run(
+            [PYTHON, str(BENCH / "publish_bench.py"), "--json", str(publish_json)],
+            cwd=ROOT,
+            check=True,
+        )
+        publish = dict(json.loads(publish_json.read_text()))
+        goals["publish_batch_over_single"] = {
+            "value": publish["ratio"],
+            "target": ">= 5",
+            "met": publish["met"],
+        }
     print(f"\n{setup.count:,} facilities, {args.repeats} runs each (median, min-max, peak RSS)")
     for s, v in summary.items():
         print(
-            f"  {s:<7} {v['median_s']:7.2f} s  ({v['min_s']:.2f}-{v['max_s']:.2f})"
-            f"  {v['peak_rss_mb']:7.0f} MB"
+            f"  {s:<8} {v['median_s']:7.2f} s  ({v['min_s']:.2f}-{v['max_s']:.2f})"
+            f"  {v['peak_rss_mb']:7.0f} MB  (load up to {v['load_1min_max']:.2f})"
         )
     for key, goal in goals.items():
         assert isinstance(goal, dict)
         verdict = "ok" if goal["met"] else "MISSED"
-        print(f"  {key:<18} {goal['value']:8.2f}  target {goal['target']:<7} {verdict}")
+        print(f"  {key:<26} {goal['value']:8.2f}  target {goal['target']:<7} {verdict}")
 
     args.results_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")
@@ -302,6 +426,7 @@ def main(argv: list[str] | None = None) -> int:
         "summary": summary,
         "targets": goals,
         "runs": [asdict(r) for r in runs],
+        "publish": publish,
     }
     tmp = result_file.with_suffix(".tmp")
     tmp.write_text(json.dumps(payload, indent=2) + "\n")

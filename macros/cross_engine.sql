@@ -10,7 +10,7 @@
 {%- endmacro %}
 
 {% macro default__parse_json(text) -%}
-    case when json_valid({{ text }}) then cast({{ text }} as json) end
+    try_cast({{ text }} as json)
 {%- endmacro %}
 
 {% macro athena__parse_json(text) -%}
@@ -83,7 +83,7 @@
 {%- endmacro %}
 
 {% macro default__count_json_array_strings(json_array) -%}
-    len(list_filter(cast({{ json_array }} as json[]), lambda element: json_type(element) = 'VARCHAR'))
+    len(list_filter(json_type({{ json_array }}, '$[*]'), lambda element_type: element_type = 'VARCHAR'))
 {%- endmacro %}
 
 {% macro athena__count_json_array_strings(json_array) -%}
@@ -125,7 +125,7 @@
 {%- endmacro %}
 
 {% macro default__trim_whitespace(text) -%}
-    regexp_replace({{ text }}, '^\s+|\s+$', '', 'g')
+    trim({{ text }}, chr(9) || chr(10) || chr(12) || chr(13) || ' ')
 {%- endmacro %}
 
 {% macro athena__trim_whitespace(text) -%}
@@ -158,4 +158,102 @@
 
 {% macro athena__json_from_text(text) -%}
     json_parse({{ text }})
+{%- endmacro %}
+
+
+{#-
+    Several members of one JSON value, each as a JSON value (null where the path is absent), as
+    select-list items `<expression> as <name>`; `fields` maps each name to a JSONPath. DuckDB
+    parses the value once for all of them (json_extract with a list of paths; the repeated
+    expression is computed once by the optimizer), instead of once per member.
+-#}
+{% macro json_extract_fields(json_value, fields) -%}
+    {{ return(adapter.dispatch('json_extract_fields', 'accreditation_monitor')(json_value, fields)) }}
+{%- endmacro %}
+
+{% macro default__json_extract_fields(json_value, fields) -%}
+    {%- set paths = "['" ~ (fields.values() | join("', '")) ~ "']" -%}
+    {%- for name, path in fields.items() %}
+        json_extract({{ json_value }}, {{ paths }})[{{ loop.index }}] as {{ name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro athena__json_extract_fields(json_value, fields) -%}
+    {%- for name, path in fields.items() %}
+        json_extract({{ json_value }}, '{{ path }}') as {{ name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#-
+    The normalised types (see json_value_type) of members that json_extract_fields extracted, as
+    select-list items `<expression> as <name>`; `fields` maps each name to a pair
+    [extracted column, JSONPath]. DuckDB reads all types from the whole value in one parse
+    (json_type with a list of paths); Athena types each extracted column.
+-#}
+{% macro json_field_types(json_value, fields) -%}
+    {{ return(adapter.dispatch('json_field_types', 'accreditation_monitor')(json_value, fields)) }}
+{%- endmacro %}
+
+{% macro default__json_field_types(json_value, fields) -%}
+    {%- set path_list = [] -%}
+    {%- for column_and_path in fields.values() -%}
+        {%- do path_list.append(column_and_path[1]) -%}
+    {%- endfor -%}
+    {%- set paths = "['" ~ (path_list | join("', '")) ~ "']" -%}
+    {%- for name in fields.keys() %}
+        case json_type({{ json_value }}, {{ paths }})[{{ loop.index }}]
+            when 'OBJECT' then 'object'
+            when 'ARRAY' then 'array'
+            when 'VARCHAR' then 'string'
+            when 'BIGINT' then 'integer'
+            when 'UBIGINT' then 'integer'
+            when 'DOUBLE' then 'number'
+            when 'BOOLEAN' then 'boolean'
+            when 'NULL' then 'null'
+        end as {{ name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+{% macro athena__json_field_types(json_value, fields) -%}
+    {%- for name, column_and_path in fields.items() %}
+        {{ athena__json_value_type(column_and_path[0]) }} as {{ name }}{{ ',' if not loop.last }}
+    {%- endfor %}
+{%- endmacro %}
+
+
+{#-
+    A select over `relation` with one row per element of a JSON array stored as text: the
+    `columns` listed, the element (JSON) as `element` and its 1-based array position as
+    `position`. Rows whose array is empty or null give no row. DuckDB unnests in the select list
+    (unnest and generate_subscripts advance together): a lateral `cross join unnest(...) with
+    ordinality` is planned there as a delim join (hash aggregate + hash join of every row),
+    which took most of stg_accreditations' time on 1M facilities.
+-#}
+{% macro unnest_json_array(relation, columns, json_array_text, element, position) -%}
+    {{ return(adapter.dispatch('unnest_json_array', 'accreditation_monitor')(relation, columns, json_array_text, element, position)) }}
+{%- endmacro %}
+
+{% macro default__unnest_json_array(relation, columns, json_array_text, element, position) -%}
+    {%- set json_array = 'cast(' ~ json_from_text(relation ~ '.' ~ json_array_text) ~ ' as ' ~ json_array_type() ~ ')' -%}
+    select
+        {%- for column in columns %}
+        {{ relation }}.{{ column }},
+        {%- endfor %}
+        unnest({{ json_array }}) as {{ element }},
+        generate_subscripts({{ json_array }}, 1) as {{ position }}
+    from {{ relation }}
+{%- endmacro %}
+
+{% macro athena__unnest_json_array(relation, columns, json_array_text, element, position) -%}
+    select
+        {%- for column in columns %}
+        {{ relation }}.{{ column }},
+        {%- endfor %}
+        json_array_elements.{{ element }},
+        json_array_elements.{{ position }}
+    from {{ relation }}
+    cross join unnest(
+        cast({{ json_from_text(relation ~ '.' ~ json_array_text) }} as {{ json_array_type() }})
+    ) with ordinality as json_array_elements ({{ element }}, {{ position }})
 {%- endmacro %}

@@ -10,17 +10,30 @@ import duckdb
 
 SECTIONS = [
     (
-        "Line accounting: every non-blank input line is a facility or a rejected record",
+        "Load audit (load_audit): every non-blank line is a kept facility or a rejected record",
         """
+        with audit as (
+            select
+                parse_filename(source_file) as file,
+                lines_read,
+                facilities_kept as kept,
+                records_rejected as rejected,
+                rejected_invalid_json as invalid_json,
+                rejected_not_an_object as not_object,
+                rejected_missing_facility_id as missing_id,
+                rejected_duplicate_superseded as superseded,
+                accreditation_entries as accr_entries,
+                accreditations_rejected as accr_rejected
+            from main.load_audit
+        )
+        select * from (select * from audit order by file)
+        union all
         select
-            count(*) as lines_read,
-            count(*) filter (where reject_reason is null) as facilities,
-            count(reject_reason) as rejected,
-            count(*) filter (where reject_reason = 'invalid_json') as invalid_json,
-            count(*) filter (where reject_reason = 'not_an_object') as not_an_object,
-            count(*) filter (where reject_reason = 'missing_facility_id') as missing_id,
-            count(*) filter (where reject_reason = 'duplicate_superseded') as superseded
-        from main.stg_facility_records
+            'total: ' || count(*) || ' files',
+            sum(lines_read)::bigint, sum(kept)::bigint, sum(rejected)::bigint,
+            sum(invalid_json)::bigint, sum(not_object)::bigint, sum(missing_id)::bigint,
+            sum(superseded)::bigint, sum(accr_entries)::bigint, sum(accr_rejected)::bigint
+        from audit
         """,
     ),
     (
@@ -70,7 +83,7 @@ SECTIONS = [
 def main() -> int:
     database = Path(os.environ.get("DUCKDB_PATH", "target/accreditation_monitor.duckdb"))
     if not database.exists():
-        print(f"No database at {database}: run `make demo` (or `dbt build`) first.", file=sys.stderr)
+        print(f"No database at {database}: run `make demo` (or `dbt build`).", file=sys.stderr)
         return 2
     with duckdb.connect(str(database), read_only=True) as con:
         for title, sql in SECTIONS:

@@ -18,14 +18,7 @@ facilities as (
 
 entries as (
 
-    select
-        facilities.facility_id,
-        accreditation_entries.entry,
-        accreditation_entries.position
-    from facilities
-    cross join unnest(
-        cast({{ json_from_text('facilities.accreditations') }} as {{ json_array_type() }})
-    ) with ordinality as accreditation_entries (entry, position)
+    {{ unnest_json_array('facilities', ['facility_id'], 'accreditations', 'entry', 'position') }}
 
 ),
 
@@ -35,10 +28,11 @@ entry_fields as (
         facility_id,
         position,
         entry,
-        {{ json_value_type('entry') }} as entry_type,
-        json_extract(entry, '$.accreditation_body') as accreditation_body_json,
-        json_extract(entry, '$.accreditation_id') as accreditation_id_json,
-        json_extract(entry, '$.valid_until') as valid_until_json
+        {{ json_extract_fields('entry', {
+            'accreditation_body_json': '$.accreditation_body',
+            'accreditation_id_json': '$.accreditation_id',
+            'valid_until_json': '$.valid_until',
+        }) }}
     from entries
 
 ),
@@ -47,9 +41,12 @@ field_types as (
 
     select
         *,
-        {{ json_value_type('accreditation_body_json') }} as accreditation_body_type,
-        {{ json_value_type('accreditation_id_json') }} as accreditation_id_type,
-        {{ json_value_type('valid_until_json') }} as valid_until_type
+        {{ json_field_types('entry', {
+            'entry_type': ['entry', '$'],
+            'accreditation_body_type': ['accreditation_body_json', '$.accreditation_body'],
+            'accreditation_id_type': ['accreditation_id_json', '$.accreditation_id'],
+            'valid_until_type': ['valid_until_json', '$.valid_until'],
+        }) }}
     from entry_fields
 
 ),

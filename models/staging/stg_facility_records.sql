@@ -41,13 +41,14 @@ record_fields as (
         line_number,
         raw_line,
         record,
-        {{ json_value_type('record') }} as record_type,
-        json_extract(record, '$.facility_id') as facility_id_json,
-        json_extract(record, '$.facility_name') as facility_name_json,
-        json_extract(record, '$.location.state') as state_json,
-        json_extract(record, '$.employee_count') as employee_count_json,
-        json_extract(record, '$.services') as services_json,
-        json_extract(record, '$.accreditations') as accreditations_json
+        {{ json_extract_fields('record', {
+            'facility_id_json': '$.facility_id',
+            'facility_name_json': '$.facility_name',
+            'state_json': '$.location.state',
+            'employee_count_json': '$.employee_count',
+            'services_json': '$.services',
+            'accreditations_json': '$.accreditations',
+        }) }}
     from parsed
 
 ),
@@ -56,12 +57,15 @@ field_types as (
 
     select
         *,
-        {{ json_value_type('facility_id_json') }} as facility_id_type,
-        {{ json_value_type('facility_name_json') }} as facility_name_type,
-        {{ json_value_type('state_json') }} as state_type,
-        {{ json_value_type('employee_count_json') }} as employee_count_type,
-        {{ json_value_type('services_json') }} as services_type,
-        {{ json_value_type('accreditations_json') }} as accreditations_type
+        {{ json_field_types('record', {
+            'record_type': ['record', '$'],
+            'facility_id_type': ['facility_id_json', '$.facility_id'],
+            'facility_name_type': ['facility_name_json', '$.facility_name'],
+            'state_type': ['state_json', '$.location.state'],
+            'employee_count_type': ['employee_count_json', '$.employee_count'],
+            'services_type': ['services_json', '$.services'],
+            'accreditations_type': ['accreditations_json', '$.accreditations'],
+        }) }}
     from record_fields
 
 ),

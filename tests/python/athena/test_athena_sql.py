@@ -48,6 +48,7 @@ DUCKDB_ONLY_SYNTAX = {
     "lambda": re.compile(r"\blambda\b", re.IGNORECASE),
     "trailing comma before from": re.compile(r",\s*\bfrom\b", re.IGNORECASE),
     "interval arithmetic": re.compile(r"\binterval\b", re.IGNORECASE),
+    "json[] list type": re.compile(r"\bjson\s*\[\]", re.IGNORECASE),
 }
 # Trino functions that sqlglot parses as unknown ("anonymous") functions, each checked against
 # Trino's function reference. Any other unknown function name fails the test.

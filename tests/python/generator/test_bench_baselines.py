@@ -147,3 +147,27 @@ def test_compare_reports_a_changed_value(tmp_path: Path) -> None:
     ok, table = compare.compare({"duckdb": db, "python": broken})
     assert not ok
     assert "only in B" in table and "47" in table
+
+
+def test_one_current_entry_per_body_later_entry_wins_a_tie(tmp_path: Path) -> None:
+    # As expiring_accreditations_v2: per (facility, body) only the latest valid_until is
+    # current, on a tie the later array entry; entries with a null body stand alone.
+    path = tmp_path / "ties.ndjson"
+    path.write_text(
+        '{"facility_id": "FAC1", "accreditations": ['
+        '{"accreditation_body": "JC", "accreditation_id": "JC1", "valid_until": "2025-10-01"},'
+        '{"accreditation_body": "JC", "accreditation_id": "JC2", "valid_until": "2025-10-01"},'
+        '{"accreditation_body": "JC", "accreditation_id": "JC0", "valid_until": "2025-09-01"},'
+        '{"accreditation_body": null, "accreditation_id": "N1", "valid_until": "2025-10-01"},'
+        '{"accreditation_body": null, "accreditation_id": "N2", "valid_until": "2025-10-01"},'
+        '{"accreditation_body": "DNV", "accreditation_id": "D1", "valid_until": "2025-11-01"},'
+        '{"accreditation_body": "DNV", "accreditation_id": "D2", "valid_until": "2025-11-31"},'
+        '{"accreditation_body": "DNV", "accreditation_id": "D3", "valid_until": "2025-11-01"}'
+        "]}\n"
+    )
+    db, csv_dir = run_both(str(path), "2025-08-31", tmp_path)
+    ok, table = compare.compare({"duckdb": db, "python": csv_dir})
+    assert ok, table
+    assert rows(
+        db, "select accreditation_id from expiring_accreditations_v2 order by accreditation_id"
+    ) == [("D3",), ("JC2",), ("N1",), ("N2",)]

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import threading
+import time
 from pathlib import Path
 
 import pytest
@@ -15,12 +17,13 @@ from notifier.messages import (
     MAX_MESSAGE_BYTES,
     MAX_SUBJECT_CHARS,
     GroupBy,
+    Message,
     ascii_subject,
     build_messages,
     format_line,
 )
 from notifier.profile import AthenaTarget, DuckDBTarget, find_profiles_dir, load_target
-from notifier.publisher import batches
+from notifier.publisher import Publisher, batches
 from notifier.routing import Routing, Topic
 from notifier.tiers import Alert, Thresholds, Tier, tier_for, to_alerts
 
@@ -168,6 +171,74 @@ def test_batches_hold_at_most_ten_entries_for_one_topic() -> None:
     messages = build_messages(alerts, GroupBy.FACILITY, per_tier, Thresholds())
     sizes = [(len(batch), batch[0].topic.arn) for batch in batches(messages)]
     assert sizes == [(10, TOPIC), (10, TOPIC), (3, TOPIC), (3, TOPIC + "-high")]
+
+
+class _FakeSNS:
+    """A thread-safe stand-in for an SNS client: accepts every entry, slowly."""
+
+    def __init__(self) -> None:
+        self.lock = threading.Lock()
+        self.in_flight = 0
+        self.most_in_flight = 0
+        self.calls = 0
+
+    def publish_batch(self, TopicArn: str, PublishBatchRequestEntries: list[dict[str, str]]):
+        with self.lock:
+            self.calls += 1
+            self.in_flight += 1
+            self.most_in_flight = max(self.most_in_flight, self.in_flight)
+        time.sleep(0.01)
+        with self.lock:
+            self.in_flight -= 1
+        return {
+            "Successful": [
+                {"Id": e["Id"], "MessageId": f"{TopicArn}/{e['Id']}"}
+                for e in PublishBatchRequestEntries
+            ],
+            "Failed": [],
+        }
+
+
+@pytest.mark.parametrize("workers", [1, 4])
+def test_publisher_workers_publish_every_message_once_recording_serially(workers: int) -> None:
+    alerts = [alert(5, f"FAC{i:03}") for i in range(95)]
+    messages = build_messages(alerts, GroupBy.FACILITY, routing(), Thresholds())
+    sns = _FakeSNS()
+    recorded: list[Message] = []
+    recording = threading.Lock()
+
+    def on_accepted(accepted: list[tuple[Message, str]]) -> None:
+        assert recording.acquire(blocking=False), "on_accepted called by two threads at once"
+        time.sleep(0.002)
+        recorded.extend(message for message, _ in accepted)
+        recording.release()
+
+    failures = Publisher(lambda region: sns, attempts=2, workers=workers).publish(  # type: ignore[arg-type,return-value]
+        messages, on_accepted
+    )
+    assert failures == []
+    assert sorted(m.alerts[0].facility_id for m in recorded) == sorted(
+        m.alerts[0].facility_id for m in messages
+    )
+    assert sns.calls == 10
+    assert (sns.most_in_flight > 1) == (workers > 1)
+
+
+def test_publisher_stops_starting_batches_once_recording_fails() -> None:
+    messages = build_messages(
+        [alert(5, f"FAC{i:03}") for i in range(200)], GroupBy.FACILITY, routing(), Thresholds()
+    )
+    sns = _FakeSNS()
+
+    def on_accepted(accepted: list[tuple[Message, str]]) -> None:
+        raise OSError("ledger unwritable")
+
+    publisher = Publisher(lambda region: sns, attempts=1, workers=2)  # type: ignore[arg-type,return-value]
+    with pytest.raises(OSError, match="ledger unwritable"):
+        publisher.publish(messages, on_accepted)
+    assert sns.calls < 20
+    with pytest.raises(ValueError, match="at least 1"):
+        Publisher(lambda region: sns, attempts=1, workers=0)  # type: ignore[arg-type,return-value]
 
 
 @pytest.mark.parametrize(
