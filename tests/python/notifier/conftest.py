@@ -21,9 +21,14 @@ def aws(moto_url: str) -> Iterator[Aws]:
     boto3.DEFAULT_SESSION = None
 
 
+@pytest.fixture(autouse=True)
+def no_dbt_settings_from_the_shell(monkeypatch: pytest.MonkeyPatch) -> None:
+    # Each test project's own profiles.yml must be the one found, whatever the shell (or the
+    # Makefile, which exports DBT_PROFILES_DIR) says; tests that want them set them.
+    for name in ("DBT_PROFILES_DIR", "DBT_TARGET", "DBT_TARGET_PATH", "DUCKDB_PATH"):
+        monkeypatch.delenv(name, raising=False)
+
+
 @pytest.fixture
-def reference_project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    # The project's profiles.yml must be the one found, whatever the developer's shell says.
-    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
-    monkeypatch.delenv("DBT_TARGET", raising=False)
+def reference_project(tmp_path: Path) -> Project:
     return make_project(tmp_path, REFERENCE_ROWS, "2025-05-15")

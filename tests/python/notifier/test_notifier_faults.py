@@ -38,8 +38,7 @@ def error_response(request: AWSPreparedRequest, status: int, code: str) -> AWSRe
 
 
 @pytest.fixture
-def project(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Project:
-    monkeypatch.delenv("DBT_PROFILES_DIR", raising=False)
+def project(tmp_path: Path) -> Project:
     rows = [
         (f"F{i:02}", f"Facility {i}", "TX", "NCQA", f"N{i:02}", "2025-05-20") for i in range(30)
     ]
