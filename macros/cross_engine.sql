@@ -1,7 +1,7 @@
 {#
     Every difference between DuckDB and Athena (Trino) lives here, behind adapter.dispatch, so
     the models read the same on both engines. JSON values are handled as the engine's JSON type;
-    json_value_type() normalises type names to: object, array, string, integer, number,
+    json_field_types() normalises type names to: object, array, string, integer, number,
     boolean, null.
 #}
 
@@ -18,23 +18,7 @@
 {%- endmacro %}
 
 
-{% macro json_value_type(json_value) -%}
-    {{ return(adapter.dispatch('json_value_type', 'accreditation_monitor')(json_value)) }}
-{%- endmacro %}
-
-{% macro default__json_value_type(json_value) -%}
-    case json_type({{ json_value }})
-        when 'OBJECT' then 'object'
-        when 'ARRAY' then 'array'
-        when 'VARCHAR' then 'string'
-        when 'BIGINT' then 'integer'
-        when 'UBIGINT' then 'integer'
-        when 'DOUBLE' then 'number'
-        when 'BOOLEAN' then 'boolean'
-        when 'NULL' then 'null'
-    end
-{%- endmacro %}
-
+{#- Athena's normalised type of one JSON value; athena__json_field_types uses it per field. -#}
 {% macro athena__json_value_type(json_value) -%}
     case
         when {{ json_value }} is null then null
@@ -186,7 +170,7 @@
 
 
 {#-
-    The normalised types (see json_value_type) of members that json_extract_fields extracted, as
+    The normalised types (object, array, string, integer, number, boolean, null) of members that json_extract_fields extracted, as
     select-list items `<expression> as <name>`; `fields` maps each name to a pair
     [extracted column, JSONPath]. DuckDB reads all types from the whole value in one parse
     (json_type with a list of paths); Athena types each extracted column.
