@@ -16,11 +16,15 @@ export DBT_PROFILES_DIR := $(CURDIR)
 
 setup: $(VENV)/.installed profiles.yml
 
-$(VENV)/.installed: requirements.lock pyproject.toml
+# Bytecode is compiled at install time: uv does not by default, and with PYTHONDONTWRITEBYTECODE
+# set (as on the dev and CI machines) Python would recompile dbt's modules on every invocation,
+# 6.6 s instead of 3.2 s of import before dbt does anything.
+$(VENV)/.installed: requirements.lock pyproject.toml Makefile
 	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install -q --disable-pip-version-check uv==$(UV_VERSION)
 	$(BIN)/uv pip install -q -p $(BIN)/python -r requirements.lock
 	$(BIN)/uv pip install -q -p $(BIN)/python --no-deps -e .
+	$(BIN)/python -m compileall -q -j 0 "$$($(BIN)/python -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')" > /dev/null
 	@touch $@
 
 profiles.yml:

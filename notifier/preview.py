@@ -17,22 +17,34 @@ from notifier.tiers import Alert, Thresholds, Tier
 FIELDS = (*Alert._fields, "lapsed")
 
 
-def _json_text(value: str | None) -> str:
-    return "null" if value is None else encode_basestring(value)
+_NULL = "null"
+_WRITE_EVERY = 4096
 
 
 def write_json(alerts: Iterable[Alert], out: TextIO) -> int:
+    # encode_basestring inlined and lines written in blocks: this loop runs once per alert, and a
+    # helper call per field plus a write per line were 40% of the preview's time on 1M alerts.
+    text = encode_basestring
     count = 0
+    lines: list[str] = []
     for alert in alerts:
-        out.write(
-            f'{{"facility_id": {_json_text(alert[0])}, "facility_name": {_json_text(alert[1])}, '
-            f'"state": {_json_text(alert[2])}, "accreditation_body": {_json_text(alert[3])}, '
-            f'"accreditation_id": {_json_text(alert[4])}, "valid_until": "{alert[5]}", '
-            f'"as_of_date": "{alert[6]}", "days_until_expiry": {alert[7]}, '
-            f'"tier": "{alert[8]}", "lapsed": {"true" if alert[7] < 0 else "false"}}}\n'
+        facility_id, name, state, body, accreditation_id = alert[:5]
+        lines.append(
+            f'{{"facility_id": {_NULL if facility_id is None else text(facility_id)}, '
+            f'"facility_name": {_NULL if name is None else text(name)}, '
+            f'"state": {_NULL if state is None else text(state)}, '
+            f'"accreditation_body": {_NULL if body is None else text(body)}, '
+            f'"accreditation_id": {_NULL if accreditation_id is None else text(accreditation_id)}, '
+            f'"valid_until": "{alert[5]}", "as_of_date": "{alert[6]}", '
+            f'"days_until_expiry": {alert[7]}, "tier": "{alert[8]}", '
+            f'"lapsed": {"true" if alert[7] < 0 else "false"}}}\n'
         )
-        count += 1
-    return count
+        if len(lines) == _WRITE_EVERY:
+            out.write("".join(lines))
+            count += len(lines)
+            lines.clear()
+    out.write("".join(lines))
+    return count + len(lines)
 
 
 def write_csv(alerts: Iterable[Alert], out: TextIO) -> int:
