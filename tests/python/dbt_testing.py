@@ -16,6 +16,16 @@ REPO_ROOT = Path(__file__).resolve().parents[2]
 # The original challenge's three records (a copy of shared/reference/challenge_sample.ndjson).
 CHALLENGE_SAMPLE = REPO_ROOT / "data" / "sample" / "challenge_sample.ndjson"
 FIXTURES_DIR = REPO_ROOT / "tests" / "fixtures"
+# The tables of every mart version the project builds (dbt names them <model>_v<version>).
+MART_TABLES = (
+    "facility_summary_v1",
+    "facility_summary_v2",
+    "top_expiring_facilities",
+    "expiring_accreditations_v1",
+    "expiring_accreditations_v2",
+    "accredited_facilities_by_state_v1",
+    "accredited_facilities_by_state_v2",
+)
 DBT = str(Path(sys.executable).with_name("dbt"))
 
 # Test-only AWS credentials, set in the environment of a test run: no file is read or written,

@@ -26,7 +26,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 import pytest
-from dbt_testing import CHALLENGE_SAMPLE, DBT, REPO_ROOT, DbtRun, dbt_env
+from dbt_testing import CHALLENGE_SAMPLE, DBT, MART_TABLES, REPO_ROOT, DbtRun, dbt_env
 
 SAMPLE = CHALLENGE_SAMPLE  # the reference build: shared, not rebuilt
 AS_OF = "2025-01-15"
@@ -36,15 +36,6 @@ CHROMIUM = Path("/usr/bin/chromium")
 # Written by `make chromium` when apt-get could not install the browser.
 CHROMIUM_INSTALL_FAILED = ARTIFACTS / "chromium-install-failed.log"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
-MARTS = [
-    "facility_summary_v1",
-    "facility_summary_v2",
-    "top_expiring_facilities",
-    "expiring_accreditations_v1",
-    "expiring_accreditations_v2",
-    "accredited_facilities_by_state_v1",
-    "accredited_facilities_by_state_v2",
-]
 EXPOSURE_LABEL = "Expiry notifier (Amazon SNS)"
 MODEL_ROUTE = f"#!/model/model.{PROJECT}.expiring_accreditations.v2"
 # The cytoscape instance behind the lineage graph: its visible nodes and edges, by label.
@@ -308,7 +299,7 @@ def test_the_page_in_chromium_shows_the_marts_the_exposure_and_the_lineage(
         page.goto(url + MODEL_ROUTE + "?g_v=1", wait_until="load")
         page.wait_for_function(
             "names => names.every((name) => document.body.textContent.includes(name))",
-            arg=MARTS,
+            arg=list(MART_TABLES),
         )
         loaded = time.perf_counter()
         text = page.evaluate("document.body.textContent")
@@ -327,7 +318,7 @@ def test_the_page_in_chromium_shows_the_marts_the_exposure_and_the_lineage(
             "rejected_accreditations",
             "load_audit",
             EXPOSURE_LABEL,
-            *MARTS,
+            *MART_TABLES,
         } <= shown
         edges = {tuple(edge) for edge in graph["edges"]}
         for edge in [
