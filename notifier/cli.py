@@ -4,22 +4,33 @@ from __future__ import annotations
 
 import functools
 import json
+import signal
 import sys
 from collections.abc import Callable
 from pathlib import Path
 from typing import Any, TypeVar
 
 import click
+import yaml
 from botocore.exceptions import NoCredentialsError
 
 from notifier.aws import cloudwatch_client
-from notifier.errors import EXIT_BAD_INPUT, EXIT_FAILED, NotifierError
+from notifier.errors import (
+    EXIT_BAD_INPUT,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    BadInputError,
+    NotifierError,
+)
+from notifier.export import parse_destination
 from notifier.ledger import DEFAULT_FILE_NAME, open_ledger
 from notifier.logs import report_error, setup_logging
 from notifier.mart import MartOptions, open_mart
 from notifier.messages import GroupBy
+from notifier.pipeline import RunOptions, as_of_date, run_pipeline
 from notifier.preview import write_csv, write_json, write_table
-from notifier.routing import Routing
+from notifier.routing import Routing, Topic
+from notifier.run_report import RunReport
 from notifier.send import SendOptions, run_send
 from notifier.summary import put_metrics
 from notifier.tiers import Thresholds, Tier
@@ -184,98 +195,210 @@ def preview(output_format: str, **kwargs: Any) -> None:
     out.flush()
 
 
+def _publish_options(command: F) -> F:
+    """Where and how alerts are published: shared by `send` and `run`."""
+    options = [
+        click.option(
+            "--topic-arn",
+            envvar="NOTIFIER_TOPIC_ARN",
+            help="One topic for every tier; messages carry tier/state/days attributes.",
+        ),
+        click.option(
+            "--critical-topic-arn",
+            envvar="NOTIFIER_CRITICAL_TOPIC_ARN",
+            help="Topic for critical alerts (overrides --topic-arn for that tier).",
+        ),
+        click.option(
+            "--high-topic-arn", envvar="NOTIFIER_HIGH_TOPIC_ARN", help="Topic for high alerts."
+        ),
+        click.option(
+            "--medium-topic-arn",
+            envvar="NOTIFIER_MEDIUM_TOPIC_ARN",
+            help="Topic for medium alerts.",
+        ),
+        click.option(
+            "--group-by",
+            type=click.Choice([g.value for g in GroupBy]),
+            default="tier",
+            show_default=True,
+            envvar="NOTIFIER_GROUP_BY",
+            help="tier: one digest per tier; facility: one message per facility and tier.",
+        ),
+        click.option(
+            "--cloudwatch-namespace",
+            envvar="NOTIFIER_CLOUDWATCH_NAMESPACE",
+            help="Put the summary counts as CloudWatch metrics in this namespace.",
+        ),
+        click.option(
+            "--max-attempts",
+            type=click.IntRange(1, 20),
+            default=5,
+            show_default=True,
+            help="Attempts per call and per failed batch entry.",
+        ),
+        click.option(
+            "--lock-timeout",
+            type=click.FloatRange(0),
+            default=300,
+            show_default=True,
+            help="Seconds to wait for another send to release the ledger.",
+        ),
+    ]
+    for option in reversed(options):
+        command = option(command)
+    return command
+
+
+def _send_options(kwargs: dict[str, Any], dry_run: bool) -> SendOptions:
+    routing = Routing.from_options(
+        kwargs["topic_arn"],
+        {
+            Tier.CRITICAL: kwargs["critical_topic_arn"],
+            Tier.HIGH: kwargs["high_topic_arn"],
+            Tier.MEDIUM: kwargs["medium_topic_arn"],
+        },
+    )
+    return SendOptions(
+        mart=_mart_options(kwargs),
+        routing=routing,
+        group_by=GroupBy(kwargs["group_by"]),
+        ledger=_ledger_spec(kwargs),
+        resend=kwargs["resend"],
+        dry_run=dry_run,
+        max_attempts=kwargs["max_attempts"],
+        lock_timeout=kwargs["lock_timeout"],
+    )
+
+
 @cli.command()
 @_common_options
-@click.option(
-    "--topic-arn",
-    envvar="NOTIFIER_TOPIC_ARN",
-    help="One topic for every tier; messages carry tier/state/days attributes.",
-)
-@click.option(
-    "--critical-topic-arn",
-    envvar="NOTIFIER_CRITICAL_TOPIC_ARN",
-    help="Topic for critical alerts (overrides --topic-arn for that tier).",
-)
-@click.option("--high-topic-arn", envvar="NOTIFIER_HIGH_TOPIC_ARN", help="Topic for high alerts.")
-@click.option(
-    "--medium-topic-arn", envvar="NOTIFIER_MEDIUM_TOPIC_ARN", help="Topic for medium alerts."
-)
-@click.option(
-    "--group-by",
-    type=click.Choice([g.value for g in GroupBy]),
-    default="tier",
-    show_default=True,
-    envvar="NOTIFIER_GROUP_BY",
-    help="tier: one digest per tier; facility: one message per facility and tier.",
-)
+@_publish_options
 @click.option("--dry-run", is_flag=True, help="Build the messages; publish and record nothing.")
 @click.option(
     "--summary-json",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the run summary as JSON to this file.",
 )
-@click.option(
-    "--cloudwatch-namespace",
-    envvar="NOTIFIER_CLOUDWATCH_NAMESPACE",
-    help="Put the summary counts as CloudWatch metrics in this namespace.",
-)
-@click.option(
-    "--max-attempts",
-    type=click.IntRange(1, 20),
-    default=5,
-    show_default=True,
-    help="Attempts per call and per failed batch entry.",
-)
-@click.option(
-    "--lock-timeout",
-    type=click.FloatRange(0),
-    default=300,
-    show_default=True,
-    help="Seconds to wait for another send to release the ledger.",
-)
 @_handle_errors
-def send(
-    topic_arn: str | None,
-    critical_topic_arn: str | None,
-    high_topic_arn: str | None,
-    medium_topic_arn: str | None,
-    group_by: str,
-    dry_run: bool,
-    summary_json: Path | None,
-    cloudwatch_namespace: str | None,
-    max_attempts: int,
-    lock_timeout: float,
-    **kwargs: Any,
-) -> None:
+def send(dry_run: bool, summary_json: Path | None, **kwargs: Any) -> None:
     """Publish the alerts the ledger has not recorded yet to Amazon SNS."""
-    mart_options = _mart_options(kwargs)
-    routing = Routing.from_options(
-        topic_arn,
-        {
-            Tier.CRITICAL: critical_topic_arn,
-            Tier.HIGH: high_topic_arn,
-            Tier.MEDIUM: medium_topic_arn,
-        },
-    )
-    summary = run_send(
-        SendOptions(
-            mart=mart_options,
-            routing=routing,
-            group_by=GroupBy(group_by),
-            ledger=_ledger_spec(kwargs),
-            resend=kwargs["resend"],
-            dry_run=dry_run,
-            max_attempts=max_attempts,
-            lock_timeout=lock_timeout,
-        )
-    )
+    summary = run_send(_send_options(kwargs, dry_run))
     click.echo(summary.render())
     if summary_json is not None:
         summary_json.write_text(json.dumps(summary.as_json(), indent=2) + "\n", encoding="utf-8")
-    if cloudwatch_namespace and not dry_run:
-        put_metrics(summary, cloudwatch_namespace, cloudwatch_client())
+    namespace = kwargs["cloudwatch_namespace"]
+    if namespace and not dry_run:
+        put_metrics(summary, namespace, cloudwatch_client())
     if not summary.ok:
         sys.exit(EXIT_FAILED)
+
+
+def _dbt_vars(text: str | None) -> dict[str, Any]:
+    if not text:
+        return {}
+    try:
+        parsed = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise BadInputError(f"--vars is not YAML: {exc}") from exc
+    if not isinstance(parsed, dict):
+        raise BadInputError(
+            f"--vars must be a YAML mapping such as '{{as_of_date: \"2025-05-15\"}}', got {text!r}"
+        )
+    # YAML reads an unquoted 2025-05-15 as a date; dbt gets the text either way.
+    return dict(json.loads(json.dumps(parsed, default=str)))
+
+
+@cli.command()
+@_common_options
+@_publish_options
+@click.option(
+    "--ops-topic-arn",
+    envvar="NOTIFIER_OPS_TOPIC_ARN",
+    help="Topic for the one status message per run (required).",
+)
+@click.option(
+    "--export",
+    "export_spec",
+    envvar="NOTIFIER_EXPORT",
+    help="Write the latest marts as CSV under run_date=YYYY-MM-DD/ in this directory "
+    "or s3://BUCKET/PREFIX/.",
+)
+@click.option(
+    "--vars",
+    "dbt_vars",
+    envvar="NOTIFIER_DBT_VARS",
+    help="dbt vars as YAML, as for `dbt build --vars` (as_of_date defaults to today, UTC).",
+)
+@click.option(
+    "--trigger",
+    envvar="NOTIFIER_TRIGGER",
+    help="What started the run (schedule, s3-arrival, ...), for the status message.",
+)
+@click.option(
+    "--retry-count",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    envvar="NOTIFIER_RETRY_COUNT",
+    help="Retries before this attempt (the orchestrator's count).",
+)
+@click.option(
+    "--max-retries",
+    type=click.IntRange(0),
+    default=0,
+    show_default=True,
+    envvar="NOTIFIER_MAX_RETRIES",
+    help="Retries the orchestrator makes: a failure is reported to ops on the last attempt only.",
+)
+@_handle_errors
+def run(
+    ops_topic_arn: str | None,
+    export_spec: str | None,
+    dbt_vars: str | None,
+    trigger: str | None,
+    retry_count: int,
+    max_retries: int,
+    **kwargs: Any,
+) -> None:
+    """dbt build, then send, export and metrics, then one status message to the ops topic."""
+    if not ops_topic_arn:
+        raise BadInputError(
+            "notifier run reports every run to an operations topic: give --ops-topic-arn "
+            "(or NOTIFIER_OPS_TOPIC_ARN)"
+        )
+    options = RunOptions(
+        send=_send_options(kwargs, dry_run=False),
+        ops_topic=Topic.parse(ops_topic_arn, "--ops-topic-arn"),
+        export=parse_destination(export_spec) if export_spec else None,
+        dbt_vars=_dbt_vars(dbt_vars),
+        log_format=kwargs["log_format"],
+        cloudwatch_namespace=kwargs["cloudwatch_namespace"],
+        trigger=trigger,
+        retry_count=retry_count,
+        max_retries=max_retries,
+    )
+    report = RunReport(
+        as_of_date=as_of_date(options.dbt_vars),
+        target=kwargs["target"] or "(profile default)",
+        trigger=trigger,
+        retry_count=retry_count,
+        max_retries=max_retries,
+        export_location=options.export.location if options.export else None,
+    )
+    # ECS stops a task with SIGTERM: it ends the run the way Ctrl-C does.
+    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    try:
+        exit_code = run_pipeline(options, report)
+    except KeyboardInterrupt:
+        report_error(
+            f"interrupted during {report.phase.value}: "
+            + (report.as_json()["not_sent"] or "alerts published so far are in the ledger")
+            + "; the next run picks up from there",
+            EXIT_INTERRUPTED,
+        )
+        sys.exit(EXIT_INTERRUPTED)
+    click.echo(report.render())
+    sys.exit(exit_code)
 
 
 def main() -> None:

@@ -6,6 +6,10 @@ from __future__ import annotations
 EXIT_FAILED = 1
 EXIT_BAD_INPUT = 2
 EXIT_REFUSED = 3
+# `notifier run`: a dbt node or command failed, so nothing was sent.
+EXIT_BUILD_FAILED = 4
+# `notifier run` stopped by Ctrl-C or SIGTERM (128 + SIGINT, as shells report it).
+EXIT_INTERRUPTED = 130
 
 
 class NotifierError(Exception):

@@ -1,8 +1,13 @@
-"""Stream the mart's alert candidates from DuckDB or Athena, most urgent first."""
+"""Run read-only queries on the target's warehouse (DuckDB or Athena) and stream the rows.
+
+The mart's alert candidates come out most urgent first; the pipeline also reads the load audit
+and exports the marts through the same two connections.
+"""
 
 from __future__ import annotations
 
 from collections.abc import Iterator
+from dataclasses import dataclass
 from typing import Any, cast
 
 import duckdb
@@ -36,12 +41,26 @@ def _query(relation: Relation) -> str:
 
 def stream_rows(target: Target, relation: Relation, max_days: int) -> Iterator[Row]:
     """Run the query now, so bad input fails before any output, and stream rows as iterated."""
+    return cast(Iterator[Row], run_query(target, _query(relation), [max_days], relation.sql).rows)
+
+
+@dataclass(frozen=True)
+class QueryResult:
+    columns: list[str]
+    rows: Iterator[tuple[Any, ...]]
+
+
+def run_query(target: Target, sql: str, params: list[Any], what: str) -> QueryResult:
+    """Start `sql` (parameters bound, never formatted in) and stream its rows as iterated.
+
+    `what` names the relation read, for the error message.
+    """
     if isinstance(target, DuckDBTarget):
-        return _duckdb_rows(target, relation, max_days)
-    return _athena_rows(target, relation, max_days)
+        return _duckdb_query(target, sql, params, what)
+    return _athena_query(target, sql, params, what)
 
 
-def _duckdb_rows(target: DuckDBTarget, relation: Relation, max_days: int) -> Iterator[Row]:
+def _duckdb_query(target: DuckDBTarget, sql: str, params: list[Any], what: str) -> QueryResult:
     if not target.path.is_file():
         raise BadInputError(
             f"DuckDB file {target.path} of target {target.name!r} does not exist "
@@ -55,24 +74,25 @@ def _duckdb_rows(target: DuckDBTarget, relation: Relation, max_days: int) -> Ite
     try:
         # The progress bar would draw on stderr, among the logs.
         connection.execute("set enable_progress_bar = false")
-        result = connection.execute(_query(relation), [max_days])
+        result = connection.execute(sql, params)
     except duckdb.Error as exc:
         connection.close()
-        raise BadInputError(f"cannot read {relation.sql} from {target.path}: {exc}") from exc
-    return _drain_duckdb(connection, result)
+        raise BadInputError(f"cannot read {what} from {target.path}: {exc}") from exc
+    columns = [column[0] for column in result.description or []]
+    return QueryResult(columns, _drain_duckdb(connection, result))
 
 
 def _drain_duckdb(
     connection: duckdb.DuckDBPyConnection, result: duckdb.DuckDBPyConnection
-) -> Iterator[Row]:
+) -> Iterator[tuple[Any, ...]]:
     try:
         while batch := result.fetchmany(_FETCH_ROWS):
-            yield from cast(list[Row], batch)
+            yield from batch
     finally:
         connection.close()
 
 
-def _athena_rows(target: AthenaTarget, relation: Relation, max_days: int) -> Iterator[Row]:
+def _athena_query(target: AthenaTarget, sql: str, params: list[Any], what: str) -> QueryResult:
     # Imported here: pyathena adds startup cost that the local target does not need.
     from pyathena import connect
     from pyathena.error import Error as AthenaError
@@ -89,18 +109,19 @@ def _athena_rows(target: AthenaTarget, relation: Relation, max_days: int) -> Ite
     try:
         connection = connect(**options)
         cursor = connection.cursor(arraysize=_ATHENA_PAGE_ROWS)
-        # qmark sends the bound as an Athena ExecutionParameter instead of formatting it in.
-        cursor.execute(_query(relation), [str(max_days)], paramstyle="qmark")
+        # qmark sends the values as Athena ExecutionParameters instead of formatting them in.
+        cursor.execute(sql, [str(param) for param in params] or None, paramstyle="qmark")
     except AthenaError as exc:
-        raise BadInputError(f"Athena query on {relation.sql} failed: {exc}") from exc
-    return _drain_athena(connection, cursor)
+        raise BadInputError(f"Athena query on {what} failed: {exc}") from exc
+    columns = [column[0] for column in cursor.description or []]
+    return QueryResult(columns, _drain_athena(connection, cursor))
 
 
-def _drain_athena(connection: Any, cursor: Any) -> Iterator[Row]:
+def _drain_athena(connection: Any, cursor: Any) -> Iterator[tuple[Any, ...]]:
     try:
         # The default cursor fetches one GetQueryResults page at a time as it is iterated.
         for row in cursor:
-            yield cast(Row, tuple(row))
+            yield tuple(row)
     finally:
         cursor.close()
         connection.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime as dt
 import logging
 import time
+from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
 
@@ -17,7 +18,7 @@ from notifier.ledger import LedgerEntry, open_ledger
 from notifier.mart import MartOptions, open_mart
 from notifier.messages import GroupBy, build_messages
 from notifier.publisher import Accepted, Publisher
-from notifier.routing import Routing
+from notifier.routing import Routing, Topic
 from notifier.summary import Summary
 from notifier.tiers import Alert, AlertKey
 
@@ -36,7 +37,7 @@ class SendOptions:
     lock_timeout: float
 
 
-class _Clients:
+class SnsClients:
     def __init__(self, max_attempts: int) -> None:
         self._max_attempts = max_attempts
         self._by_region: dict[str, SNSClient] = {}
@@ -48,9 +49,9 @@ class _Clients:
         return self._by_region[region]
 
 
-def _check_topics(routing: Routing, clients: _Clients) -> None:
+def check_topics(topics: Iterable[Topic], clients: SnsClients) -> None:
     """Fail on a missing topic or missing credentials before anything is read or locked."""
-    for topic in routing.distinct():
+    for topic in topics:
         try:
             clients(topic.region).get_topic_attributes(TopicArn=topic.arn)
         except NoCredentialsError as exc:
@@ -68,9 +69,9 @@ def _check_topics(routing: Routing, clients: _Clients) -> None:
 
 def run_send(options: SendOptions) -> Summary:
     started = time.monotonic()
-    clients = _Clients(options.max_attempts)
+    clients = SnsClients(options.max_attempts)
     if not options.dry_run:
-        _check_topics(options.routing, clients)
+        check_topics(options.routing.distinct(), clients)
     ledger = open_ledger(options.ledger)
     mart = open_mart(options.mart)
     summary = Summary(

@@ -1,0 +1,167 @@
+"""`notifier run`: dbt build, then send, audit totals, export and metrics, then one ops status.
+
+The as-of date is fixed once, before the build, and passed to dbt: every model of the build,
+the alerts and the export folder share the one date even when the run crosses midnight.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import logging
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from botocore.exceptions import BotoCoreError, ClientError
+
+from notifier.audit import read_load_totals
+from notifier.aws import cloudwatch_client, error_code
+from notifier.dbt_build import DbtProject, run_dbt
+from notifier.errors import EXIT_BUILD_FAILED, EXIT_FAILED, NotifierError
+from notifier.export import Destination, export_marts
+from notifier.profile import AthenaTarget, find_profiles_dir, load_target
+from notifier.routing import Topic
+from notifier.run_report import Phase, RunReport, publish_status
+from notifier.send import SendOptions, SnsClients, check_topics, run_send
+from notifier.summary import put_metrics
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class RunOptions:
+    send: SendOptions
+    ops_topic: Topic
+    export: Destination | None
+    dbt_vars: dict[str, Any]
+    log_format: str
+    cloudwatch_namespace: str | None
+    trigger: str | None
+    retry_count: int
+    max_retries: int
+
+
+def as_of_date(dbt_vars: dict[str, Any], today: dt.date | None = None) -> str:
+    """The `as_of_date` var if given (dbt checks its form), else today's date in UTC."""
+    given = dbt_vars.get("as_of_date")
+    if given is None or str(given).strip() == "":
+        return (today or dt.datetime.now(dt.UTC).date()).isoformat()
+    return str(given).strip()
+
+
+def run_pipeline(options: RunOptions, report: RunReport) -> int:
+    """Run every phase, filling `report` as it goes; return the exit code.
+
+    A KeyboardInterrupt (Ctrl-C, or SIGTERM turned into one) is reported to ops like a failure
+    and raised again. What was published before it is in the ledger, which records after every
+    accepted batch, so the next run sends the rest and nothing twice.
+    """
+    started = time.monotonic()
+    clients = SnsClients(options.send.max_attempts)
+    # Nothing can be reported without the ops topic: a problem with it is only an exit code.
+    check_topics([options.ops_topic], clients)
+    try:
+        exit_code = _run_phases(options, report, clients)
+    except KeyboardInterrupt:
+        report.interrupted = True
+        report.problems.append(f"{report.phase.value}: interrupted")
+        _report(options, report, clients, started)
+        raise
+    except NotifierError as exc:
+        report.problems.append(f"{report.phase.value}: {exc}")
+        exit_code = exc.exit_code
+    _report(options, report, clients, started)
+    # A status that could not be published fails a run that otherwise succeeded.
+    return EXIT_FAILED if exit_code == 0 and report.problems else exit_code
+
+
+def _run_phases(options: RunOptions, report: RunReport, clients: SnsClients) -> int:
+    mart = options.send.mart
+    check_topics(options.send.routing.distinct(), clients)
+    if options.export is not None:
+        options.export.check_writable()
+    resolved = load_target(mart.project_dir, mart.profiles_dir, mart.target)
+    report.target = resolved.target.name
+    target_path = mart.project_dir / (mart.target_path or Path("target"))
+    project = DbtProject(
+        project_dir=mart.project_dir,
+        profiles_dir=find_profiles_dir(mart.profiles_dir, mart.project_dir),
+        target=mart.target,
+        target_path=target_path,
+        log_format="json" if options.log_format == "json" else "default",
+    )
+    # Athena reads the files through an external table; creating it is idempotent and cheap.
+    commands = [["build"]]
+    if isinstance(resolved.target, AthenaTarget):
+        commands.insert(0, ["run-operation", "create_raw_facility_lines"])
+
+    report.phase = Phase.BUILD
+    report.build = run_dbt(project, commands, options.dbt_vars | {"as_of_date": report.as_of_date})
+    if not report.build.success:
+        failed = len(report.build.failures) or len(report.build.errors)
+        report.problems.append(f"build: {failed} dbt node(s) or command(s) failed")
+        return EXIT_BUILD_FAILED
+
+    exit_code = 0
+    report.phase = Phase.SEND
+    report.send = run_send(options.send)
+    if not report.send.ok:
+        report.problems.append(
+            f"send: {len(report.send.failed_alerts)} alert(s) not published (SNS refused or failed)"
+        )
+        exit_code = EXIT_FAILED
+
+    report.phase = Phase.AUDIT
+    report.load = read_load_totals(resolved.target, target_path)
+
+    if options.export is not None:
+        report.phase = Phase.EXPORT
+        report.exported = export_marts(
+            options.export, resolved.target, target_path, report.as_of_date
+        )
+
+    if options.cloudwatch_namespace and not options.send.dry_run:
+        report.phase = Phase.METRICS
+        put_metrics(
+            report.send,
+            options.cloudwatch_namespace,
+            cloudwatch_client(),
+            {
+                "LinesRead": (report.load.lines_read, "Count"),
+                "Facilities": (report.load.facilities, "Count"),
+                "RecordsRejected": (report.load.records_rejected, "Count"),
+                "AccreditationsRejected": (report.load.accreditations_rejected, "Count"),
+                "RejectedSharePercent": (report.load.rejected_share_percent, "Percent"),
+            },
+        )
+    report.phase = Phase.DONE
+    return exit_code
+
+
+def _report(options: RunOptions, report: RunReport, clients: SnsClients, started: float) -> None:
+    report.elapsed_seconds = time.monotonic() - started
+    if report.status != "succeeded" and not report.final_attempt:
+        log.warning(
+            "run failed; not reported to ops: the orchestrator retries it",
+            extra={
+                "fields": {
+                    "attempt": report.retry_count + 1,
+                    "attempts": report.max_retries + 1,
+                    "problems": "; ".join(report.problems),
+                }
+            },
+        )
+        return
+    topic = options.ops_topic
+    try:
+        message_id = publish_status(report, topic, clients(topic.region))
+    except (ClientError, BotoCoreError) as exc:
+        # The run's own outcome stands; the exit code says the status did not go out.
+        report.problems.append(f"status: could not publish to {topic.arn}: {error_code(exc)}")
+        log.error("could not publish the run status", extra={"fields": {"error": str(exc)}})
+        return
+    log.info(
+        "run status published",
+        extra={"fields": {"topic": topic.arn, "message_id": message_id, "status": report.status}},
+    )
