@@ -386,7 +386,7 @@ def run(
         export_location=options.export.location if options.export else None,
     )
     # ECS stops a task with SIGTERM: it ends the run the way Ctrl-C does.
-    signal.signal(signal.SIGTERM, signal.default_int_handler)
+    previous_handler = signal.signal(signal.SIGTERM, signal.default_int_handler)
     try:
         exit_code = run_pipeline(options, report)
     except KeyboardInterrupt:
@@ -397,7 +397,11 @@ def run(
             EXIT_INTERRUPTED,
         )
         sys.exit(EXIT_INTERRUPTED)
+    finally:
+        signal.signal(signal.SIGTERM, previous_handler)
     click.echo(report.render())
+    if exit_code:
+        report_error(f"run {report.status}: " + "; ".join(report.problems), exit_code)
     sys.exit(exit_code)
 
 
