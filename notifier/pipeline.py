@@ -20,7 +20,7 @@ from notifier.aws import cloudwatch_client, error_code
 from notifier.dbt_build import DbtProject, run_dbt
 from notifier.errors import EXIT_BUILD_FAILED, EXIT_FAILED, NotifierError
 from notifier.export import Destination, export_marts
-from notifier.profile import AthenaTarget, find_profiles_dir, load_target
+from notifier.profile import AthenaTarget, Target, find_profiles_dir, load_target
 from notifier.routing import Topic
 from notifier.run_report import Phase, RunReport, publish_status
 from notifier.send import SendOptions, SnsClients, check_topics, run_send
@@ -48,6 +48,15 @@ def as_of_date(dbt_vars: dict[str, Any], today: dt.date | None = None) -> str:
     if given is None or str(given).strip() == "":
         return (today or dt.datetime.now(dt.UTC).date()).isoformat()
     return str(given).strip()
+
+
+def dbt_commands(target: Target) -> list[list[str]]:
+    """The dbt commands a run invokes, in order."""
+    if isinstance(target, AthenaTarget):
+        # Athena reads the files through an external table; creating it is idempotent and cheap,
+        # and a fresh stack needs it before its first build.
+        return [["run-operation", "create_raw_facility_lines"], ["build"]]
+    return [["build"]]
 
 
 def run_pipeline(options: RunOptions, report: RunReport) -> int:
@@ -91,13 +100,10 @@ def _run_phases(options: RunOptions, report: RunReport, clients: SnsClients) -> 
         target_path=target_path,
         log_format="json" if options.log_format == "json" else "default",
     )
-    # Athena reads the files through an external table; creating it is idempotent and cheap.
-    commands = [["build"]]
-    if isinstance(resolved.target, AthenaTarget):
-        commands.insert(0, ["run-operation", "create_raw_facility_lines"])
-
     report.phase = Phase.BUILD
-    report.build = run_dbt(project, commands, options.dbt_vars | {"as_of_date": report.as_of_date})
+    report.build = run_dbt(
+        project, dbt_commands(resolved.target), options.dbt_vars | {"as_of_date": report.as_of_date}
+    )
     if not report.build.success:
         failed = len(report.build.failures) or len(report.build.errors)
         report.problems.append(f"build: {failed} dbt node(s) or command(s) failed")

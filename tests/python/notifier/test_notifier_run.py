@@ -16,6 +16,7 @@ import shutil
 import signal
 import subprocess
 import time
+import urllib.request
 from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
@@ -26,7 +27,10 @@ import pytest
 from dbt_testing import CHALLENGE_SAMPLE, DBT, REPO_ROOT, dbt_env
 from notifier_testing import Aws, Project, Received, alert_counts, run_cli
 
-from notifier.export import SUCCESS_MARKER
+from notifier.audit import LoadTotals, read_load_totals
+from notifier.export import SUCCESS_MARKER, LocalDestination, export_marts
+from notifier.pipeline import dbt_commands
+from notifier.profile import AthenaTarget, DuckDBTarget
 
 AS_OF = "2025-05-15"
 NAMESPACE = "AccreditationMonitorTest"
@@ -90,9 +94,12 @@ def topics(aws: Aws) -> dict[str, str]:
 
 
 def run_env(project_dir: Path, workdir: Path, topics: dict[str, str]) -> dict[str, str]:
+    # The challenge's three records and one line that is not JSON: a warning, not a failure.
+    facilities = workdir / "facilities.ndjson"
+    facilities.write_text(CHALLENGE_SAMPLE.read_text() + "this line is not JSON\n")
     _, env = entry_command(project_dir)
     env.update(
-        FACILITIES_PATH=str(CHALLENGE_SAMPLE),
+        FACILITIES_PATH=str(facilities),
         DUCKDB_PATH=str(workdir / "warehouse.duckdb"),
         DUCKDB_TEMP_DIR=str(workdir / "duckdb_tmp"),
         DBT_TARGET_PATH=str(workdir / "target"),
@@ -100,7 +107,7 @@ def run_env(project_dir: Path, workdir: Path, topics: dict[str, str]) -> dict[st
         NOTIFIER_LEDGER=str(workdir / "ledger.json"),
         NOTIFIER_TOPIC_ARN=topics["alerts"],
         NOTIFIER_OPS_TOPIC_ARN=topics["ops"],
-        NOTIFIER_DBT_VARS=f'{{as_of_date: "{AS_OF}"}}',
+        NOTIFIER_DBT_VARS=f'{{as_of_date: "{AS_OF}", max_rejected_share: 0.5}}',
     )
     return env
 
@@ -200,7 +207,7 @@ def test_run_builds_sends_exports_and_reports(
     [status] = aws.drain(topics["ops_queue"])
     assert status.subject == f"Accreditation monitor run SUCCEEDED for {AS_OF}: 2 alerts sent"
     assert status.attributes == {"status": "succeeded", "as_of_date": AS_OF}
-    assert "Input: 3 lines read in 1 file(s), 3 facilities, 0 lines rejected (0.00%)" in (
+    assert "Input: 4 lines read in 1 file(s), 3 facilities, 1 lines rejected (25.00%)" in (
         status.body
     )
     report = details(status)
@@ -208,11 +215,11 @@ def test_run_builds_sends_exports_and_reports(
     assert report["target"] == "local" and report["stopped_in_phase"] is None
     assert report["load"] == {
         "files": 1,
-        "lines_read": 3,
+        "lines_read": 4,
         "facilities": 3,
-        "records_rejected": 0,
+        "records_rejected": 1,
         "accreditations_rejected": 0,
-        "rejected_share_percent": 0.0,
+        "rejected_share_percent": 25.0,
     }
     assert report["alerts"]["tiers"] == {
         "critical": {"alerts": 1, "published": 1, "suppressed": 0, "failed": 0},
@@ -221,7 +228,9 @@ def test_run_builds_sends_exports_and_reports(
     }
     assert report["alerts"]["messages"] == {"published": 2, "failed": 0}
     assert report["build"]["failures"] == [] and report["build"]["errors"] == []
-    assert set(report["build"]["statuses"]) <= {"success", "pass", "warn", "no-op"}
+    # The rejected line warns (warn_on_rejected_records) and the build goes on.
+    assert report["build"]["statuses"]["warn"] == 1
+    assert set(report["build"]["statuses"]) == {"success", "pass", "warn", "no-op"}
 
     def exported(name: str) -> str:
         key = f"production/run_date={AS_OF}/{name}"
@@ -265,9 +274,9 @@ def test_run_builds_sends_exports_and_reports(
     assert metric_sums(NAMESPACE) == {
         "AccreditationsRejected": 0.0,
         "Facilities": 3.0,
-        "LinesRead": 3.0,
-        "RecordsRejected": 0.0,
-        "RejectedSharePercent": 0.0,
+        "LinesRead": 4.0,
+        "RecordsRejected": 1.0,
+        "RejectedSharePercent": 25.0,
         "MessagesPublished": 2.0,
         "MessagesFailed": 0.0,
     }
@@ -462,3 +471,117 @@ def test_bad_vars_are_refused(aws: Aws, topics: dict[str, str], reference_projec
     assert result.exit_code == 2
     assert "--vars must be a YAML mapping" in result.stderr
     assert aws.drain(topics["ops_queue"]) == []
+
+
+def test_dbt_commands_per_engine(tmp_path: Path) -> None:
+    athena = AthenaTarget("athena", "us-east-1", "s3://athena-results/", "primary", None)
+    assert dbt_commands(athena) == [["run-operation", "create_raw_facility_lines"], ["build"]]
+    assert dbt_commands(DuckDBTarget("local", tmp_path / "w.duckdb")) == [["build"]]
+
+
+def _athena_result(columns: list[tuple[str, str]], rows: list[list[str | None]]) -> dict[str, Any]:
+    header: list[str | None] = [name for name, _ in columns]
+    return {
+        "rows": [
+            {"Data": [{} if v is None else {"VarCharValue": v} for v in row]}
+            for row in [header, *rows]
+        ],
+        "column_info": [
+            # As Athena describes a column (pyathena reads every field).
+            {
+                "Name": name,
+                "Label": name,
+                "Type": kind,
+                "Nullable": "UNKNOWN",
+                "Precision": 0,
+                "Scale": 0,
+                "CaseSensitive": False,
+                "CatalogName": "",
+                "SchemaName": "",
+                "TableName": "",
+            }
+            for name, kind in columns
+        ],
+    }
+
+
+def test_athena_totals_and_export_through_pyathena(aws: Aws, tmp_path: Path) -> None:
+    """The Athena half of a run's audit and export, over HTTP to moto's Athena.
+
+    moto does not execute queries (so `dbt build` cannot run there: its tests need result rows);
+    it answers each new query with the next result queued through its API, in the order the run
+    sends them: load totals, then the three marts.
+    """
+    queued = [
+        _athena_result([(f"_col{i}", "bigint") for i in range(5)], [["2", "10", "8", "2", "1"]]),
+        _athena_result(
+            [("facility_id", "varchar"), ("employee_count", "integer"), ("first", "date")],
+            [["F1", "250", "2025-06-30"], ["F2", None, None]],
+        ),
+        _athena_result(
+            [("facility_id", "varchar"), ("valid_until", "date"), ("days_until_expiry", "integer")],
+            [["F1", "2025-06-30", "46"]],
+        ),
+        _athena_result(
+            [("state", "varchar"), ("facility_count", "bigint")], [["TX", "1"], [None, "1"]]
+        ),
+    ]
+    request = urllib.request.Request(
+        f"{aws.url}/moto-api/static/athena/query-results",
+        data=json.dumps({"results": queued}).encode(),
+        headers={"Content-Type": "application/json"},
+        method="POST",
+    )
+    urllib.request.urlopen(request).close()
+    aws.s3.create_bucket(Bucket="athena-results")
+    target = AthenaTarget("athena", "us-east-1", "s3://athena-results/", "primary", None)
+    target_path = tmp_path / "target"
+    target_path.mkdir()
+    nodes = {}
+    for name, version in [
+        ("load_audit", None),
+        ("facility_summary", 2),
+        ("expiring_accreditations", 2),
+        ("accredited_facilities_by_state", 2),
+    ]:
+        table = name if version is None else f"{name}_v{version}"
+        unique_id = f"model.accreditation_monitor.{name}" + ("" if version is None else ".v2")
+        nodes[unique_id] = {
+            "unique_id": unique_id,
+            "resource_type": "model",
+            "name": name,
+            "package_name": "accreditation_monitor",
+            "version": version,
+            "latest_version": version,
+            "relation_name": f'"awsdatacatalog"."accreditation_monitor"."{table}"',
+        }
+    manifest = {"metadata": {"project_name": "accreditation_monitor"}, "nodes": nodes}
+    (target_path / "manifest.json").write_text(json.dumps(manifest))
+
+    assert read_load_totals(target, target_path) == LoadTotals(2, 10, 8, 2, 1)
+    files = export_marts(LocalDestination(tmp_path / "export"), target, target_path, AS_OF)
+
+    run_dir = tmp_path / "export" / f"run_date={AS_OF}"
+    assert [(file.model, file.rows) for file in files] == [
+        ("facility_summary", 2),
+        ("expiring_accreditations", 1),
+        ("accredited_facilities_by_state", 2),
+    ]
+    assert (run_dir / "facility_summary_v2.csv").read_text() == (
+        "facility_id,employee_count,first\nF1,250,2025-06-30\nF2,,\n"
+    )
+    assert (run_dir / "expiring_accreditations_v2.csv").read_text() == (
+        "facility_id,valid_until,days_until_expiry\nF1,2025-06-30,46\n"
+    )
+    assert (run_dir / "accredited_facilities_by_state_v2.csv").read_text() == (
+        "state,facility_count\nTX,1\n,1\n"
+    )
+    assert sorted(path.name for path in run_dir.iterdir()) == [
+        SUCCESS_MARKER,
+        "accredited_facilities_by_state_v2.csv",
+        "expiring_accreditations_v2.csv",
+        "facility_summary_v2.csv",
+    ]
+    # Every query went to moto's Athena, which recorded them.
+    athena = boto3.client("athena")
+    assert len(athena.list_query_executions()["QueryExecutionIds"]) == 4
