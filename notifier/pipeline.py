@@ -127,7 +127,7 @@ def _run_phases(options: RunOptions, report: RunReport, clients: SnsClients) -> 
             options.export, resolved.target, target_path, report.as_of_date
         )
 
-    if options.cloudwatch_namespace and not options.send.dry_run:
+    if options.cloudwatch_namespace:
         report.phase = Phase.METRICS
         put_metrics(
             report.send,
