@@ -18,7 +18,8 @@ FROM python:3.11-slim-bookworm
 
 # dbt writes its artifacts, logs and (local target) database under the project; only those
 # directories belong to the unprivileged user, the code stays read-only.
-RUN useradd --create-home --uid 10001 --shell /usr/sbin/nologin pipeline
+RUN groupadd --gid 10001 pipeline \
+    && useradd --create-home --uid 10001 --gid 10001 --shell /usr/sbin/nologin pipeline
 WORKDIR /app
 COPY --from=build /opt/venv /opt/venv
 COPY dbt_project.yml ./
@@ -38,7 +39,8 @@ ENV PATH=/opt/venv/bin:$PATH \
     DO_NOT_TRACK=1 \
     NOTIFIER_LOG_FORMAT=json
 
-USER pipeline
+# Numeric, so the runtime need not resolve the name (hadolint DL3066).
+USER 10001:10001
 # A batch job, not a service: ECS and Step Functions watch the exit code, nothing listens.
 HEALTHCHECK NONE
 ENTRYPOINT ["notifier", "run"]

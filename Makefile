@@ -45,8 +45,18 @@ demo: build
 	@echo; echo "notifier preview: the alerts a send would publish (first lines; all in target/notifier_preview.txt)"
 	@head -n 12 target/notifier_preview.txt; echo "..."; tail -n 1 target/notifier_preview.txt
 
-test: setup chromium
+test: setup chromium iac-tools
 	$(BIN)/python -m pytest
+
+# The IaC and Dockerfile linters (cfn-lint, checkov, hadolint) for tests/python/deploy, in their
+# own venv: checkov's pins would fight the project's. Locked in deploy/requirements-lint.txt.
+IAC_VENV := .venv-iac
+.PHONY: iac-tools
+iac-tools: $(IAC_VENV)/.installed
+$(IAC_VENV)/.installed: deploy/requirements-lint.txt | $(VENV)/.installed
+	@test -x $(IAC_VENV)/bin/python || $(BIN)/uv venv -q -p $(PYTHON) $(IAC_VENV)
+	$(BIN)/uv pip install -q -p $(IAC_VENV)/bin/python -r deploy/requirements-lint.txt
+	@touch $@
 
 # Not part of `make test`: generates N facilities (default 1,000,000) under bench/data/ once,
 # checks that dbt, the plain DuckDB script and the pure-Python pipeline agree, then times them
