@@ -50,27 +50,23 @@ def start_moto(port: int) -> subprocess.Popen[bytes]:
 
 
 def alerts(count: int) -> list[object]:
-    from notifier.tiers import Alert, Thresholds, tier_for
+    from notifier.tiers import Thresholds, to_alerts
 
-    out = []
-    for i in range(count):
-        days = i % 91 - 10  # -10 .. 80: every tier, lapsed ones too
-        tier = tier_for(days, Thresholds())
-        assert tier is not None
-        out.append(
-            Alert(
-                f"FAC{i:07}",
-                f"Facility {i}",
-                "TX",
-                "Joint Commission",
-                f"JC{i}",
-                "2025-10-01",
-                "2025-08-31",
-                days,
-                tier,
-            )
+    # -10 .. 80 days: every tier, lapsed ones too.
+    rows = [
+        (
+            f"FAC{i:07}",
+            f"Facility {i}",
+            "TX",
+            "Joint Commission",
+            f"JC{i}",
+            "2025-10-01",
+            "2025-08-31",
+            i % 91 - 10,
         )
-    return out
+        for i in range(count)
+    ]
+    return list(to_alerts(rows, Thresholds()))
 
 
 def run(count: int, workers: int, sqs: bool) -> dict[str, object]:

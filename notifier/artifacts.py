@@ -54,7 +54,6 @@ class Relation:
 @dataclass(frozen=True)
 class MartNode:
     unique_id: str
-    version: str | None
     relation: Relation
     # Data tests and unit tests that guard this model; all must pass in the last run.
     test_ids: frozenset[str]
@@ -120,10 +119,8 @@ def locate_mart(target_path: Path, model_name: str = MODEL_NAME) -> MartNode:
         for test_id, test in manifest.get("unit_tests", {}).items()
         if unique_id in test.get("depends_on", {}).get("nodes", [])
     )
-    version = node.get("version")
     return MartNode(
         unique_id=unique_id,
-        version=None if version is None else str(version),
         relation=Relation.parse(str(node["relation_name"])),
         test_ids=frozenset(tests),
     )

@@ -26,3 +26,9 @@ class StaleArtifactsError(NotifierError):
     """The last dbt run did not produce a mart we can trust."""
 
     exit_code = EXIT_REFUSED
+
+
+class InterruptedRun(NotifierError):
+    """Ctrl-C or SIGTERM stopped `notifier run`; what was done is recorded, the rest is not."""
+
+    exit_code = EXIT_INTERRUPTED

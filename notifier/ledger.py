@@ -24,12 +24,11 @@ from mypy_boto3_s3 import S3Client
 
 from notifier.aws import error_code, s3_client
 from notifier.errors import BadInputError, NotifierError
-from notifier.tiers import Alert, AlertKey
+from notifier.tiers import ALERT_KEY_FIELDS, Alert, AlertKey
 
 log = logging.getLogger(__name__)
 
 DEFAULT_FILE_NAME = ".notifier-ledger.json"
-_KEY_FIELDS = ("facility_id", "accreditation_body", "accreditation_id", "valid_until", "tier")
 _POLL_SECONDS = 0.1
 # An S3 lock whose holder vanished (killed, lost network) is taken over after this long; a live
 # holder renews it with every ledger write.
@@ -45,7 +44,7 @@ class LedgerEntry:
     sent_at: str
 
     def line(self) -> str:
-        record = dict(zip(_KEY_FIELDS, self.alert.key, strict=True))
+        record = dict(zip(ALERT_KEY_FIELDS, self.alert.key, strict=True))
         record |= {"sent_at": self.sent_at, "message_id": self.message_id, "topic": self.topic_arn}
         return json.dumps(record, ensure_ascii=False) + "\n"
 
@@ -60,6 +59,12 @@ class Ledger(Protocol):
     def record(self, entries: Sequence[LedgerEntry]) -> None: ...
 
 
+def _log_waiting(location: str) -> bool:
+    """Said once per wait, so an operator (or a test) sees why a send has not started yet."""
+    log.info("waiting for the ledger lock", extra={"fields": {"ledger": location}})
+    return True
+
+
 def _parse(lines: Iterable[str], location: str) -> set[AlertKey]:
     keys: set[AlertKey] = set()
     for number, line in enumerate(lines, start=1):
@@ -67,7 +72,7 @@ def _parse(lines: Iterable[str], location: str) -> set[AlertKey]:
             continue
         try:
             record = json.loads(line)
-            keys.add(tuple(record[field] for field in _KEY_FIELDS))
+            keys.add(tuple(record[field] for field in ALERT_KEY_FIELDS))
         except (ValueError, TypeError, KeyError) as exc:
             raise BadInputError(
                 f"ledger {location} is unreadable: line {number} is not a ledger record ({exc})"
@@ -91,11 +96,13 @@ class FileLedger:
             raise BadInputError(f"cannot create ledger lock {lock_path}: {exc}") from exc
         with handle:
             deadline = time.monotonic() + timeout
+            waiting = False
             while True:
                 try:
                     fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
                     break
                 except BlockingIOError:
+                    waiting = waiting or _log_waiting(self.location)
                     if time.monotonic() > deadline:
                         raise NotifierError(
                             f"ledger {self.location} is locked by another send "
@@ -227,6 +234,7 @@ class S3Ledger:
     @contextmanager
     def lock(self, timeout: float) -> Iterator[None]:
         deadline = time.monotonic() + timeout
+        waiting = False
         while not self._put_lock(None):
             stale_etag, holder = self._expired_lock_etag()
             if stale_etag is not None and self._put_lock(stale_etag):
@@ -234,6 +242,7 @@ class S3Ledger:
                     "took over an expired ledger lock", extra={"fields": {"holder": holder}}
                 )
                 break
+            waiting = waiting or _log_waiting(self.location)
             if time.monotonic() > deadline:
                 raise NotifierError(
                     f"ledger {self.location} is locked by {holder} (waited {timeout:g} s)"

@@ -16,15 +16,21 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError
 
 from notifier.audit import read_load_totals
-from notifier.aws import cloudwatch_client, error_code
+from notifier.aws import error_code
 from notifier.dbt_build import DbtProject, run_dbt
-from notifier.errors import EXIT_BUILD_FAILED, EXIT_FAILED, NotifierError
+from notifier.errors import (
+    EXIT_BUILD_FAILED,
+    EXIT_FAILED,
+    EXIT_INTERRUPTED,
+    InterruptedRun,
+    NotifierError,
+)
 from notifier.export import Destination, export_marts
+from notifier.metrics import load_metrics, put_metrics
 from notifier.profile import AthenaTarget, Target, find_profiles_dir, load_target
 from notifier.routing import Topic
 from notifier.run_report import Phase, RunReport, publish_status
 from notifier.send import SendOptions, SnsClients, check_topics, run_send
-from notifier.summary import put_metrics
 
 log = logging.getLogger(__name__)
 
@@ -36,6 +42,7 @@ class RunOptions:
     export: Destination | None
     dbt_vars: dict[str, Any]
     log_format: str
+    # Where the load metrics go; the send's own are put by the send (SendOptions).
     cloudwatch_namespace: str | None
     trigger: str | None
     retry_count: int
@@ -59,30 +66,45 @@ def dbt_commands(target: Target) -> list[list[str]]:
     return [["build"]]
 
 
-def run_pipeline(options: RunOptions, report: RunReport) -> int:
-    """Run every phase, filling `report` as it goes; return the exit code.
+def run_pipeline(options: RunOptions) -> RunReport:
+    """Run every phase, filling the report as it goes; its exit_code says how the run ended.
 
-    A KeyboardInterrupt (Ctrl-C, or SIGTERM turned into one) is reported to ops like a failure
-    and raised again. What was published before it is in the ledger, which records after every
-    accepted batch, so the next run sends the rest and nothing twice.
+    An interrupt (Ctrl-C, or SIGTERM turned into one) is reported to ops like a failure and
+    raised as InterruptedRun. What was published before it is in the ledger, which records
+    after every accepted batch, so the next run sends the rest and nothing twice.
     """
     started = time.monotonic()
+    report = RunReport(
+        as_of_date=as_of_date(options.dbt_vars),
+        target=options.send.mart.target or "(profile default)",
+        trigger=options.trigger,
+        retry_count=options.retry_count,
+        max_retries=options.max_retries,
+        export_location=options.export.location if options.export else None,
+    )
     clients = SnsClients(options.send.max_attempts)
     # Nothing can be reported without the ops topic: a problem with it is only an exit code.
     check_topics([options.ops_topic], clients)
     try:
-        exit_code = _run_phases(options, report, clients)
+        report.exit_code = _run_phases(options, report, clients)
     except KeyboardInterrupt:
         report.interrupted = True
         report.problems.append(f"{report.phase.value}: interrupted")
+        report.exit_code = EXIT_INTERRUPTED
         _report(options, report, clients, started)
-        raise
+        raise InterruptedRun(
+            f"interrupted during {report.phase.value}: "
+            + (report.not_sent() or "alerts published so far are in the ledger")
+            + "; the next run picks up from there"
+        ) from None
     except NotifierError as exc:
         report.problems.append(f"{report.phase.value}: {exc}")
-        exit_code = exc.exit_code
+        report.exit_code = exc.exit_code
     _report(options, report, clients, started)
-    # A status that could not be published fails a run that otherwise succeeded.
-    return EXIT_FAILED if exit_code == 0 and report.problems else exit_code
+    if report.exit_code == 0 and report.problems:
+        # The status could not be published: the run did not do all it should.
+        report.exit_code = EXIT_FAILED
+    return report
 
 
 def _run_phases(options: RunOptions, report: RunReport, clients: SnsClients) -> int:
@@ -129,18 +151,8 @@ def _run_phases(options: RunOptions, report: RunReport, clients: SnsClients) -> 
 
     if options.cloudwatch_namespace:
         report.phase = Phase.METRICS
-        put_metrics(
-            report.send,
-            options.cloudwatch_namespace,
-            cloudwatch_client(),
-            {
-                "LinesRead": (report.load.lines_read, "Count"),
-                "Facilities": (report.load.facilities, "Count"),
-                "RecordsRejected": (report.load.records_rejected, "Count"),
-                "AccreditationsRejected": (report.load.accreditations_rejected, "Count"),
-                "RejectedSharePercent": (report.load.rejected_share_percent, "Percent"),
-            },
-        )
+        # The send has put its own; these say what the build read.
+        put_metrics(options.cloudwatch_namespace, load_metrics(report.load))
     report.phase = Phase.DONE
     return exit_code
 

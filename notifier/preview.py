@@ -8,9 +8,12 @@ from __future__ import annotations
 
 import csv
 from collections.abc import Iterable
+from dataclasses import dataclass
 from json.encoder import encode_basestring
 from typing import TextIO
 
+from notifier.ledger import open_ledger
+from notifier.mart import MartOptions, open_mart
 from notifier.messages import tier_phrase
 from notifier.tiers import Alert, Thresholds, Tier
 
@@ -90,3 +93,26 @@ def write_table(alerts: Iterable[Alert], out: TextIO, thresholds: Thresholds) ->
     per_tier = ", ".join(f"{tier.value} {count}" for tier, count in counts.items())
     out.write(f"\n{total} alert{'s' * (total != 1)}: {per_tier}\n")
     return total
+
+
+@dataclass(frozen=True)
+class PreviewOptions:
+    mart: MartOptions
+    ledger: str
+    resend: bool
+    output_format: str  # table, json or csv
+
+
+def run_preview(options: PreviewOptions, out: TextIO) -> int:
+    """Write the alerts a send would publish (the ledger's left out unless resend); the count."""
+    sent = set() if options.resend else open_ledger(options.ledger).load()
+    mart = open_mart(options.mart)
+    alerts = (alert for alert in mart.alerts if alert.key not in sent) if sent else mart.alerts
+    if options.output_format == "json":
+        count = write_json(alerts, out)
+    elif options.output_format == "csv":
+        count = write_csv(alerts, out)
+    else:
+        count = write_table(alerts, out, options.mart.thresholds)
+    out.flush()
+    return count

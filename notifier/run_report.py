@@ -52,6 +52,7 @@ class RunReport:
     problems: list[str] = field(default_factory=list)
     interrupted: bool = False
     elapsed_seconds: float = 0.0
+    exit_code: int = 0
 
     @property
     def status(self) -> str:
@@ -62,10 +63,6 @@ class RunReport:
     @property
     def final_attempt(self) -> bool:
         return self.retry_count >= self.max_retries
-
-    @property
-    def build_failed(self) -> bool:
-        return self.build is not None and not self.build.success
 
     def as_json(self) -> dict[str, Any]:
         build = None
@@ -85,7 +82,7 @@ class RunReport:
             "attempts": self.max_retries + 1,
             "stopped_in_phase": None if self.phase is Phase.DONE else self.phase.value,
             "problems": self.problems,
-            "not_sent": self._not_sent(),
+            "not_sent": self.not_sent(),
             "build": build,
             "load": None if self.load is None else self.load.as_json(),
             "alerts": None if self.send is None else self.send.as_json(),
@@ -96,7 +93,7 @@ class RunReport:
             "elapsed_seconds": round(self.elapsed_seconds, 3),
         }
 
-    def _not_sent(self) -> str | None:
+    def not_sent(self) -> str | None:
         if self.send is None:
             if self.phase in (Phase.CHECKS, Phase.BUILD, Phase.SEND) and self.status != "succeeded":
                 return (
@@ -126,7 +123,7 @@ class RunReport:
                 for failure in self.build.failures
             ]
             lines += [f"- {_clip(error, _MAX_NODE_MESSAGE_CHARS)}" for error in self.build.errors]
-        if not_sent := self._not_sent():
+        if not_sent := self.not_sent():
             lines += ["", f"Not sent: {not_sent}"]
         lines += ["", *self._counts()]
         return "\n".join(lines)

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import datetime as dt
+import json
 import logging
 import time
 from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
 from dataclasses import dataclass
+from pathlib import Path
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from mypy_boto3_sns import SNSClient
@@ -17,6 +19,7 @@ from notifier.errors import BadInputError, NotifierError
 from notifier.ledger import LedgerEntry, open_ledger
 from notifier.mart import MartOptions, open_mart
 from notifier.messages import GroupBy, build_messages
+from notifier.metrics import put_metrics, send_metrics
 from notifier.publisher import Accepted, Publisher
 from notifier.routing import Routing, Topic
 from notifier.summary import Summary
@@ -35,6 +38,10 @@ class SendOptions:
     dry_run: bool
     max_attempts: int
     lock_timeout: float
+    # Concurrent PublishBatch calls: SNS answers in tens of milliseconds, nearly all waiting.
+    workers: int = 1
+    summary_json: Path | None = None
+    cloudwatch_namespace: str | None = None
 
 
 class SnsClients:
@@ -67,9 +74,20 @@ def check_topics(topics: Iterable[Topic], clients: SnsClients) -> None:
             raise NotifierError(f"cannot reach SNS for {topic.arn}: {exc}") from exc
 
 
+def _check_writable(path: Path) -> None:
+    """The summary file must be writable before anything is published, not after."""
+    try:
+        with path.open("a", encoding="utf-8"):
+            pass
+    except OSError as exc:
+        raise BadInputError(f"cannot write the summary to {path}: {exc}") from exc
+
+
 def run_send(options: SendOptions) -> Summary:
     started = time.monotonic()
     clients = SnsClients(options.max_attempts)
+    if options.summary_json is not None:
+        _check_writable(options.summary_json)
     if not options.dry_run:
         check_topics(options.routing.distinct(), clients)
     ledger = open_ledger(options.ledger)
@@ -133,7 +151,7 @@ def run_send(options: SendOptions) -> Summary:
                         },
                     )
 
-            publisher = Publisher(clients, options.max_attempts)
+            publisher = Publisher(clients, options.max_attempts, workers=options.workers)
             for failure in publisher.publish(messages, on_accepted):
                 summary.messages_failed += 1
                 for alert in failure.message.alerts:
@@ -151,4 +169,9 @@ def run_send(options: SendOptions) -> Summary:
                         }
                     )
     summary.elapsed_seconds = time.monotonic() - started
+    if options.summary_json is not None:
+        text = json.dumps(summary.as_json(), indent=2) + "\n"
+        options.summary_json.write_text(text, encoding="utf-8")
+    if options.cloudwatch_namespace and not options.dry_run:
+        put_metrics(options.cloudwatch_namespace, send_metrics(summary))
     return summary

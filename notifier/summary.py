@@ -1,21 +1,11 @@
-"""What a send did: counts per tier, failures, timing; as text, JSON and CloudWatch metrics."""
+"""What a send did: counts per tier, failures, timing; as text and JSON."""
 
 from __future__ import annotations
 
-import logging
-from collections.abc import Mapping
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
-from botocore.exceptions import BotoCoreError, ClientError
-from mypy_boto3_cloudwatch import CloudWatchClient
-from mypy_boto3_cloudwatch.literals import StandardUnitType
-from mypy_boto3_cloudwatch.type_defs import MetricDatumTypeDef
-
-from notifier.aws import error_code
 from notifier.tiers import Tier
-
-log = logging.getLogger(__name__)
 
 
 @dataclass
@@ -98,42 +88,3 @@ class Summary:
                 "WARNING: sent with --allow-stale despite: " + "; ".join(self.allow_stale_overrides)
             )
         return "\n".join([head, *rows, *tail])
-
-
-def put_metrics(
-    summary: Summary,
-    namespace: str,
-    client: CloudWatchClient,
-    extra: Mapping[str, tuple[float, StandardUnitType]] | None = None,
-) -> None:
-    """Best effort: the alerts are out either way, so a metrics failure is logged, not fatal.
-
-    `extra` adds metrics without dimensions: name -> (value, unit).
-    """
-    data: list[MetricDatumTypeDef] = []
-    for tier, counts in summary.tiers.items():
-        for metric, value in asdict(counts).items():
-            data.append(
-                {
-                    "MetricName": metric.capitalize(),
-                    "Dimensions": [{"Name": "Tier", "Value": tier.value}],
-                    "Value": value,
-                    "Unit": "Count",
-                }
-            )
-    data += [
-        {"MetricName": "MessagesPublished", "Value": summary.messages_published, "Unit": "Count"},
-        {"MetricName": "MessagesFailed", "Value": summary.messages_failed, "Unit": "Count"},
-        {"MetricName": "ElapsedTime", "Value": summary.elapsed_seconds, "Unit": "Seconds"},
-    ]
-    data += [
-        {"MetricName": name, "Value": value, "Unit": unit}
-        for name, (value, unit) in (extra or {}).items()
-    ]
-    try:
-        client.put_metric_data(Namespace=namespace, MetricData=data)
-    except (ClientError, BotoCoreError) as exc:
-        log.error(
-            "could not put CloudWatch metrics",
-            extra={"fields": {"namespace": namespace, "error": error_code(exc)}},
-        )

@@ -5,7 +5,8 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
 from enum import StrEnum
-from typing import NamedTuple
+from operator import attrgetter
+from typing import NamedTuple, cast
 
 from notifier.errors import BadInputError
 
@@ -36,19 +37,11 @@ class Thresholds:
         return {Tier.CRITICAL: self.critical, Tier.HIGH: self.high, Tier.MEDIUM: self.medium}[tier]
 
 
-def tier_for(days_until_expiry: int, thresholds: Thresholds) -> Tier | None:
-    if days_until_expiry <= thresholds.critical:
-        return Tier.CRITICAL
-    if days_until_expiry <= thresholds.high:
-        return Tier.HIGH
-    if days_until_expiry <= thresholds.medium:
-        return Tier.MEDIUM
-    return None
-
-
-# (facility_id, accreditation_body, accreditation_id, valid_until, tier). The body is part of the
-# key because accreditation_id may be null, and the mart's grain is one row per body.
+# What identifies an alert: the ledger's record fields and Alert.key, from this one tuple. The body
+# is part of the key because accreditation_id may be null, and the mart's grain is one row per body.
+ALERT_KEY_FIELDS = ("facility_id", "accreditation_body", "accreditation_id", "valid_until", "tier")
 AlertKey = tuple[str, str | None, str | None, str, str]
+_alert_key = attrgetter(*ALERT_KEY_FIELDS)
 
 
 class Alert(NamedTuple):
@@ -69,13 +62,8 @@ class Alert(NamedTuple):
 
     @property
     def key(self) -> AlertKey:
-        return (
-            self.facility_id,
-            self.accreditation_body,
-            self.accreditation_id,
-            self.valid_until,
-            self.tier.value,
-        )
+        # The tier is a StrEnum: equal to, and hashed as, its text, as the ledger stores it.
+        return cast(AlertKey, _alert_key(self))
 
 
 # Column order of the rows the reader yields.
@@ -94,7 +82,7 @@ Row = tuple[str, str | None, str | None, str | None, str | None, str, str, int]
 
 
 def to_alerts(rows: Iterable[Row], thresholds: Thresholds) -> Iterator[Alert]:
-    # tier_for inlined: this loop runs once per mart row.
+    # Bounds read once: this loop runs once per mart row.
     critical, high, medium = thresholds.critical, thresholds.high, thresholds.medium
     for row in rows:
         days = row[7]

@@ -31,34 +31,49 @@ def project(tmp_path: Path) -> Project:
 
 
 def start_send(project: Project, topic: str, ledger: str, name: str) -> subprocess.Popen[str]:
-    return subprocess.Popen(
-        [
-            NOTIFIER,
-            "send",
-            "--project-dir",
-            str(project.root),
-            "--topic-arn",
-            topic,
-            "--group-by",
-            "facility",
-            "--ledger",
-            ledger,
-            "--lock-timeout",
-            "60",
-            "--summary-json",
-            str(project.root / f"{name}.json"),
-        ],
-        stdout=subprocess.PIPE,
-        stderr=subprocess.PIPE,
-        text=True,
-    )
+    # The child keeps its own copy of the log's descriptor; the test reads the file.
+    with (project.root / f"{name}.log").open("w") as log:
+        return subprocess.Popen(
+            [
+                NOTIFIER,
+                "send",
+                "--project-dir",
+                str(project.root),
+                "--topic-arn",
+                topic,
+                "--group-by",
+                "facility",
+                "--ledger",
+                ledger,
+                "--lock-timeout",
+                "60",
+                "--summary-json",
+                str(project.root / f"{name}.json"),
+                "--log-format",
+                "json",
+            ],
+            stdout=subprocess.PIPE,
+            stderr=log,
+            text=True,
+        )
+
+
+def wait_until_both_wait_for_the_lock(project: Project, sends: list[subprocess.Popen[str]]) -> None:
+    """Each send logs once that it found the ledger locked; poll for both, with a deadline."""
+    deadline = time.monotonic() + 60
+    logs = [project.root / f"send{index}.log" for index in range(len(sends))]
+    while not all("waiting for the ledger lock" in log.read_text() for log in logs):
+        assert [process.poll() for process in sends] == [None] * len(sends)
+        assert time.monotonic() < deadline, "the sends did not reach the lock within 60 s"
+        time.sleep(0.05)
 
 
 def finish(project: Project, sends: list[subprocess.Popen[str]]) -> list[dict[str, int]]:
     totals = []
     for index, process in enumerate(sends):
-        stdout, stderr = process.communicate(timeout=120)
-        assert process.returncode == 0, stdout + stderr
+        stdout, _ = process.communicate(timeout=120)
+        log = (project.root / f"send{index}.log").read_text()
+        assert process.returncode == 0, stdout + log
         totals.append(json.loads((project.root / f"send{index}.json").read_text())["totals"])
     return totals
 
@@ -76,8 +91,7 @@ def test_concurrent_sends_with_a_file_ledger(aws: Aws, project: Project) -> None
     # Hold the lock while both start, so they really contend for it when it is released.
     with FileLedger(project.ledger).lock(timeout=1):
         sends = [start_send(project, topic, str(project.ledger), f"send{i}") for i in range(2)]
-        time.sleep(3)
-        assert [process.poll() for process in sends] == [None, None]  # both waiting
+        wait_until_both_wait_for_the_lock(project, sends)
     assert_published_once(aws, queue, finish(project, sends))
 
 
@@ -90,8 +104,7 @@ def test_concurrent_sends_with_an_s3_ledger(aws: Aws, project: Project) -> None:
     sends = [
         start_send(project, topic, "s3://notifier-state/ledger.json", f"send{i}") for i in range(2)
     ]
-    time.sleep(3)
-    assert [process.poll() for process in sends] == [None, None]
+    wait_until_both_wait_for_the_lock(project, sends)
     aws.s3.delete_object(**lock)
     assert_published_once(aws, queue, finish(project, sends))
 

@@ -124,7 +124,8 @@ def test_oversized_digest_arrives_in_parts(aws: Aws, tmp_path: Path) -> None:
     result = run_cli(*send_args(project, "--topic-arn", topic))
     assert result.exit_code == 0, result.output
     received = aws.drain(queue)
-    assert len(received) >= 2
+    # 1,500 lines of about 276 bytes fill 1.58 messages' worth: 2 parts.
+    assert len(received) == 2
     assert alert_counts(received) == {(f"F{i:05}", f"N{i}", "critical"): 1 for i in range(1500)}
     parts = len(received)
     assert sorted(m.subject or "" for m in received) == sorted(
@@ -217,3 +218,41 @@ def test_bad_input_exits_2_without_traceback(aws: Aws, reference_project: Projec
     assert result.exit_code == 2
     assert "is unreadable: line 1 is not a ledger record" in result.stderr
     assert aws.drain(aws.queue(topic, "after")) == []
+
+
+def test_concurrent_workers_publish_each_alert_once(aws: Aws, tmp_path: Path) -> None:
+    """--workers: PublishBatch calls in flight at once; every alert still goes out once."""
+    rows = [(f"F{i:03}", f"Facility {i}", "TX", "NCQA", f"N{i}", "2025-05-20") for i in range(95)]
+    project = make_project(tmp_path, rows, "2025-05-15")
+    topic = aws.topic("accreditation-alerts")
+    queue = aws.queue(topic, "everything")
+    summary_path = tmp_path / "summary.json"
+    args = ["--topic-arn", topic, "--group-by", "facility", "--workers", "4"]
+
+    result = run_cli(*send_args(project, *args, "--summary-json", summary_path))
+
+    assert result.exit_code == 0, result.output
+    assert alert_counts(aws.drain(queue)) == {
+        (f"F{i:03}", f"N{i}", "critical"): 1 for i in range(95)
+    }
+    summary = json.loads(summary_path.read_text())
+    assert summary["messages"] == {"published": 95, "failed": 0}
+    assert len(project.ledger.read_text().splitlines()) == 95
+    rerun = run_cli(*send_args(project, *args))
+    assert rerun.exit_code == 0 and aws.drain(queue) == []
+
+
+def test_unwritable_summary_is_refused_before_publishing(
+    aws: Aws, reference_project: Project
+) -> None:
+    topic = aws.topic("accreditation-alerts")
+    queue = aws.queue(topic, "everything")
+    blocker = reference_project.root / "a-file"
+    blocker.write_text("not a directory\n")
+    result = run_cli(
+        *send_args(reference_project, "--topic-arn", topic, "--summary-json", blocker / "s.json")
+    )
+    assert result.exit_code == 2
+    assert f"cannot write the summary to {blocker / 's.json'}" in result.stderr
+    assert aws.drain(queue) == []
+    assert not reference_project.ledger.exists()
