@@ -20,7 +20,7 @@ from pathlib import Path
 
 import duckdb
 
-# Column lists per DESIGN.md; the value says how to canonicalize it.
+# Column lists per docs/contract.md; the value says how to canonicalize it.
 MARTS: dict[str, dict[str, str]] = {
     "facility_summary_v2": {
         "facility_id": "VARCHAR",

@@ -10,11 +10,11 @@ non-object. The benchmark therefore generates its data with only the defects thi
 handle (see bench/README.md): re-sent facilities (later line wins), invalid `valid_until` strings
 and blank lines. Field quirks the generator always produces (`"unknown"` employee counts,
 non-array or mixed `services`, missing location, sloppy state codes, null bodies) are handled
-exactly as DESIGN.md says.
+exactly as docs/contract.md says.
 
 "Later line wins" without line numbers: `row_number() over ()` over the scan follows the order
 the files are read in (glob order, then line order) when insertion order is preserved, as
-DESIGN.md's engine notes measured; the benchmark's agreement check against the pure-Python
+tests/python/dbt_project/test_line_numbers.py shows; the benchmark's agreement check against the pure-Python
 baseline (which counts lines itself) re-proves it on every run's data.
 
 Writes tables facility_summary_v2, expiring_accreditations_v2 and
@@ -162,7 +162,7 @@ group by state
 
 
 def six_months_later(d: dt.date) -> dt.date:
-    """Calendar months with end-of-month clamping, as DESIGN.md specifies."""
+    """Calendar months with end-of-month clamping, as docs/contract.md specifies."""
     month0 = d.month - 1 + 6
     year, month = d.year + month0 // 12, month0 % 12 + 1
     for day in (d.day, 30, 29, 28):

@@ -2,7 +2,7 @@
 """Pure-Python baseline in the style of the original pipeline: `json.loads` per line and a
 `datetime` per accreditation, computing the three latest marts.
 
-Unlike the typed DuckDB baseline this one follows every reading rule of DESIGN.md (it sees each
+Unlike the typed DuckDB baseline this one follows every reading rule of docs/contract.md (it sees each
 line, so bad lines are simply skipped), which makes it the reference the others must agree with.
 It keeps only the fields the marts need per facility, so 1M facilities stay well under 1 GB.
 
@@ -65,7 +65,7 @@ def to_facility(rec: dict[str, Any]) -> Facility:
     n_services = sum(isinstance(s, str) for s in services) if isinstance(services, list) else 0
     location = rec.get("location")
     raw_state = location.get("state") if isinstance(location, dict) else None
-    # DESIGN's trim is SQL trim (spaces), not Python's strip of all whitespace.
+    # The contract's trim is SQL trim (spaces), not Python's strip of all whitespace.
     state = raw_state.strip(" ").upper() or None if isinstance(raw_state, str) else None
     entries: list[Entry] = []
     accs = rec.get("accreditations")

@@ -1,5 +1,5 @@
 """Tests for scripts/generate_facilities.py, checked against an independent reading of the
-DESIGN rules (plain json.loads per line), not against the generator's own bookkeeping."""
+contract's reading rules (docs/contract.md; plain json.loads per line), not against the generator's own bookkeeping."""
 
 from __future__ import annotations
 
@@ -50,7 +50,7 @@ def valid_date(value: object) -> dt.date | None:
 
 
 def read(data: bytes) -> dict[str, Any]:
-    """Classify every line as DESIGN's reading rules say."""
+    """Classify every line as the contract's reading rules say."""
     rejected: Counter[str] = Counter()
     kept: dict[str, dict[str, Any]] = {}
     blank = 0
