@@ -14,8 +14,8 @@ exactly as docs/contract.md says.
 
 "Later line wins" without line numbers: `row_number() over ()` over the scan follows the order
 the files are read in (glob order, then line order) when insertion order is preserved, as
-tests/python/dbt_project/test_line_numbers.py shows; the benchmark's agreement check against the pure-Python
-baseline (which counts lines itself) re-proves it on every run's data.
+tests/python/dbt_project/test_line_numbers.py shows; the benchmark's agreement check against
+the pure-Python baseline (which counts lines itself) re-proves it on every run's data.
 
 Writes tables facility_summary_v2, expiring_accreditations_v2 and
 accredited_facilities_by_state_v2 into schema main of the DuckDB file given, like dbt does.

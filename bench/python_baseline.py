@@ -2,9 +2,10 @@
 """Pure-Python baseline in the style of the original pipeline: `json.loads` per line and a
 `datetime` per accreditation, computing the three latest marts.
 
-Unlike the typed DuckDB baseline this one follows every reading rule of docs/contract.md (it sees each
-line, so bad lines are simply skipped), which makes it the reference the others must agree with.
-It keeps only the fields the marts need per facility, so 1M facilities stay well under 1 GB.
+Unlike the typed DuckDB baseline this one follows every reading rule of docs/contract.md (it
+sees each line, so bad lines are simply skipped), which makes it the reference the others must
+agree with. It keeps only the fields the marts need per facility, so 1M facilities stay well
+under 1 GB.
 
 Writes facility_summary_v2.csv, expiring_accreditations_v2.csv and
 accredited_facilities_by_state_v2.csv into --output (NULL written as \\N, see bench/compare.py).

@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Generate synthetic facility accreditation records as NDJSON (the input format of docs/contract.md).
+"""Generate synthetic facility accreditation records as NDJSON (docs/contract.md's input).
 
 Output is deterministic: the same arguments give byte-identical output, whatever `--jobs` and
 `--files` are (the concatenation of the `--files` parts in name order equals the single-file

@@ -1,5 +1,6 @@
 """Tests for scripts/generate_facilities.py, checked against an independent reading of the
-contract's reading rules (docs/contract.md; plain json.loads per line), not against the generator's own bookkeeping."""
+contract's reading rules (docs/contract.md; plain json.loads per line), not against the
+generator's own bookkeeping."""
 
 from __future__ import annotations
 
