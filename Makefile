@@ -11,7 +11,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: setup demo test build sample lint clean bench
+.PHONY: setup demo test test-fast build sample lint lock clean bench
 .PHONY: docs chromium
 
 setup: $(VENV)/.installed profiles.yml
@@ -31,7 +31,14 @@ profiles.yml:
 	cp profiles.example.yml profiles.yml
 
 # The generated part of the sample is dated around today, so the demo always shows every tier.
-$(SAMPLE): scripts/generate_facilities.py | $(VENV)/.installed
+# The stamp names the day it was made for: on a new day it is missing, so the sample is remade.
+SAMPLE_STAMP := $(SAMPLE).as-of-$(TODAY)
+$(SAMPLE_STAMP):
+	rm -f $(SAMPLE).as-of-*
+	@mkdir -p $(dir $@)
+	touch $@
+
+$(SAMPLE): scripts/generate_facilities.py $(SAMPLE_STAMP) | $(VENV)/.installed
 	$(BIN)/python scripts/generate_facilities.py --count 3000 --seed 7 --as-of $(TODAY) --output $@
 
 sample: $(SAMPLE)
@@ -47,6 +54,10 @@ demo: build
 
 test: setup chromium iac-tools
 	$(BIN)/python -m pytest
+
+# The unit subset, under a minute: no dbt build, moto server, browser or deploy tooling.
+test-fast: setup
+	$(BIN)/python -m pytest -m "not integration"
 
 # The IaC and Dockerfile linters (cfn-lint, checkov, hadolint) for tests/python/deploy, in their
 # own venv: checkov's pins would fight the project's. Locked in deploy/requirements-lint.txt.
@@ -69,11 +80,14 @@ bench: setup
 	$(BIN)/python bench/run_bench.py --count $(N) $(BENCH_ARGS)
 	@uptime
 
+# The hooks of .pre-commit-config.yaml over their whole scopes, as the tests run them.
 lint: setup
-	$(BIN)/ruff check notifier scripts tests bench
-	$(BIN)/ruff format --check notifier scripts tests bench
-	$(BIN)/mypy
-	$(BIN)/sqlfluff lint models tests
+	$(BIN)/pre-commit run --all-files
+
+# Both locks from pyproject.toml; the runtime one (the container's) pins the same versions.
+lock: setup
+	$(BIN)/uv pip compile pyproject.toml --extra dev -p 3.11 -o requirements.lock
+	$(BIN)/uv pip compile pyproject.toml -p 3.11 -c requirements.lock -o requirements-runtime.lock
 
 # The docs site as one self-contained page, served alone on 127.0.0.1: `dbt docs serve` would
 # hand out the whole target/ folder, database included. Generated into its own target path so
@@ -103,4 +117,4 @@ chromium:
 	fi
 
 clean:
-	rm -rf target logs .pytest_cache test-artifacts $(SAMPLE)
+	rm -rf target logs .pytest_cache test-artifacts $(SAMPLE) $(SAMPLE).as-of-*

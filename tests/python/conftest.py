@@ -15,6 +15,19 @@ from typing import Any
 import pytest
 from dbt_testing import TEST_AWS_ENV, DbtRun, run_dbt
 
+# `make test-fast` leaves out the tests marked `integration`: those that run dbt, a moto server,
+# a browser or the deploy tooling. These folders hold nothing else; elsewhere, a test is
+# integration when it uses one of these fixtures (or carries the marker itself).
+_INTEGRATION_FOLDERS = frozenset({"athena", "dbt_project", "docs", "deploy"})
+_INTEGRATION_FIXTURES = frozenset({"moto_url", "dbt_build"})
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    for item in items:
+        in_folder = item.path.parent.name in _INTEGRATION_FOLDERS
+        if in_folder or _INTEGRATION_FIXTURES.intersection(getattr(item, "fixturenames", ())):
+            item.add_marker(pytest.mark.integration)
+
 
 @pytest.fixture(scope="session")
 def dbt_build(

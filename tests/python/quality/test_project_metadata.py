@@ -15,6 +15,9 @@ from typing import Any
 import pytest
 from dbt_testing import DBT, REPO_ROOT, dbt_env
 
+# Each test reads the manifest of a real `dbt parse`.
+pytestmark = pytest.mark.integration
+
 PROJECT = "accreditation_monitor"
 MARTS_DIR = "models/marts/"
 UNIQUE_KEY_TESTS = {"unique", "unique_combination_of_columns"}
