@@ -24,6 +24,7 @@ from typing import Any
 import boto3
 import duckdb
 import pytest
+from click.testing import Result
 from dbt_testing import CHALLENGE_SAMPLE, DBT, REPO_ROOT, dbt_env
 from notifier_testing import Aws, Project, Received, alert_counts, run_cli
 
@@ -390,6 +391,13 @@ def run_args(project: Project, *args: str) -> list[str | Path]:
     return ["run", "--project-dir", project.root, "--ledger", project.ledger, *args]
 
 
+def run_with_topics(project: Project, topics: dict[str, str], *args: str) -> Result:
+    """`notifier run` in-process, with the alert and ops topics given."""
+    return run_cli(
+        *run_args(project, "--topic-arn", topics["alerts"], "--ops-topic-arn", topics["ops"], *args)
+    )
+
+
 def test_missing_ops_topic_is_refused(
     aws: Aws, topics: dict[str, str], reference_project: Project
 ) -> None:
@@ -411,20 +419,11 @@ def test_unwritable_export_stops_before_the_build(
     """Checked before anything is built or sent; reported to ops on the final attempt only."""
     blocker = reference_project.root / "a-file"
     blocker.write_text("a file where the export directory would go\n")
-    result = run_cli(
-        *run_args(
-            reference_project,
-            "--topic-arn",
-            topics["alerts"],
-            "--ops-topic-arn",
-            topics["ops"],
-            "--export",
-            str(blocker / "export"),
-            "--retry-count",
-            str(retry_count),
-            "--max-retries",
-            "2",
-        )
+    result = run_with_topics(
+        reference_project,
+        topics,
+        *("--export", str(blocker / "export")),
+        *("--retry-count", str(retry_count), "--max-retries", "2"),
     )
     assert result.exit_code == 2, result.output
     assert f"export location {blocker / 'export'} is not writable" in result.stderr
@@ -444,16 +443,8 @@ def test_unwritable_export_stops_before_the_build(
 def test_export_to_a_missing_bucket_is_refused(
     aws: Aws, topics: dict[str, str], reference_project: Project
 ) -> None:
-    result = run_cli(
-        *run_args(
-            reference_project,
-            "--topic-arn",
-            topics["alerts"],
-            "--ops-topic-arn",
-            topics["ops"],
-            "--export",
-            "s3://no-such-bucket/production/",
-        )
+    result = run_with_topics(
+        reference_project, topics, "--export", "s3://no-such-bucket/production/"
     )
     assert result.exit_code == 2
     assert "export location s3://no-such-bucket/production/ is not writable" in result.stderr
@@ -462,17 +453,7 @@ def test_export_to_a_missing_bucket_is_refused(
 
 
 def test_bad_vars_are_refused(aws: Aws, topics: dict[str, str], reference_project: Project) -> None:
-    result = run_cli(
-        *run_args(
-            reference_project,
-            "--topic-arn",
-            topics["alerts"],
-            "--ops-topic-arn",
-            topics["ops"],
-            "--vars",
-            "[2025-05-15]",
-        )
-    )
+    result = run_with_topics(reference_project, topics, "--vars", "[2025-05-15]")
     assert result.exit_code == 2
     assert "--vars must be a YAML mapping" in result.stderr
     assert aws.drain(topics["ops_queue"]) == []
