@@ -78,3 +78,4 @@ def test_the_image_runs_notifier_run_as_a_non_root_user() -> None:
     users = [line for line in instructions if line.startswith("USER ")]
     assert users == ["USER 10001:10001"]
     assert "useradd --create-home --uid 10001 --gid 10001" in DOCKERFILE_PATH.read_text()
+    assert "NOTIFIER_LOG_FORMAT=json" in DOCKERFILE_PATH.read_text()

@@ -7,6 +7,7 @@ template, and each such test says so."""
 from __future__ import annotations
 
 import json
+import re
 import uuid
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -14,6 +15,7 @@ from typing import Any
 
 import pytest
 from botocore.exceptions import ClientError
+from dbt_testing import REPO_ROOT
 from deploy_testing import (
     ACCOUNT,
     IMAGE_URI,
@@ -262,6 +264,7 @@ def test_glue_database_and_athena_work_group(stack: Stack) -> None:
         "EncryptionConfiguration": {"EncryptionOption": "SSE_S3"},
     }
     assert configuration["EnforceWorkGroupConfiguration"] is True
+    assert configuration["PublishCloudWatchMetricsEnabled"] is True
     assert configuration["BytesScannedCutoffPerQuery"] == 10 * 1024**3
 
 
@@ -320,6 +323,37 @@ def test_the_task_is_fargate_with_its_roles(template: dict[str, Any], stack: Sta
         logGroupNamePrefix=stack.physical_ids["TaskLogGroup"]
     )["logGroups"][0]
     assert log_group["retentionInDays"] == 365
+
+
+def test_the_execution_role_pulls_from_this_accounts_ecr_and_writes_the_logs(
+    stack: Stack,
+) -> None:
+    statements = policy_statements(stack, "TaskExecutionRole")
+    assert statements == {
+        "EcrLogin": {
+            "Sid": "EcrLogin",
+            "Effect": "Allow",
+            "Action": "ecr:GetAuthorizationToken",
+            "Resource": "*",
+        },
+        "PullTheImage": {
+            "Sid": "PullTheImage",
+            "Effect": "Allow",
+            "Action": [
+                "ecr:BatchCheckLayerAvailability",
+                "ecr:BatchGetImage",
+                "ecr:GetDownloadUrlForLayer",
+            ],
+            "Resource": f"arn:aws:ecr:{REGION}:{ACCOUNT}:repository/*",
+        },
+        "WriteTheTaskLogs": {
+            "Sid": "WriteTheTaskLogs",
+            "Effect": "Allow",
+            "Action": ["logs:CreateLogStream", "logs:PutLogEvents"],
+            "Resource": f"arn:aws:logs:{REGION}:{ACCOUNT}:log-group:"
+            f"{stack.physical_ids['TaskLogGroup']}:*",
+        },
+    }
 
 
 def test_only_the_state_machine_may_run_the_task(stack: Stack) -> None:
@@ -652,3 +686,16 @@ def test_parameters_reach_the_resources(moto_url: str) -> None:
         "4 retries"
         in pipeline_definition(other)["States"]["ReportFailure"]["Parameters"]["Message.$"]
     )
+
+
+def test_docs_list_every_parameter_with_its_default(template: dict[str, Any]) -> None:
+    rows = re.findall(
+        r"^\| `(\w+)` \| ([^|]+?) \|", (REPO_ROOT / "docs" / "deploy.md").read_text(), re.M
+    )
+    documented = {name: default.strip() for name, default in rows if name in template["Parameters"]}
+    expected = {
+        name: f"`{parameter['Default']}`" if "Default" in parameter else "(required)"
+        for name, parameter in template["Parameters"].items()
+    }
+    expected["AthenaBytesScannedCutoffPerQuery"] += " (10 GiB)"
+    assert documented == expected
