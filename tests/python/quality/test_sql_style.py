@@ -35,8 +35,6 @@ def sqlfluff(*args: str, stdin: str | None = None) -> subprocess.CompletedProces
     )
 
 
-
-
 def test_the_style_rules_are_in_force() -> None:
     """Guards the configuration itself: a sloppy model must fail with the rules we rely on."""
     sloppy = (
