@@ -1,13 +1,19 @@
 {#
-    The as-of date every date computation uses: var('as_of_date') as YYYY-MM-DD, or today's
-    date in UTC when it is empty. It is checked here, in Jinja, so that a malformed value fails
+    The as-of date every date computation uses: var('as_of_date') as YYYY-MM-DD or, when it is
+    empty, the UTC date on which this dbt invocation started (dbt's run_started_at, read once per
+    invocation), so that every model of one build gets the same date even when the build runs
+    past midnight. A given value is checked here, in Jinja, so that a malformed one fails
     compilation with a clear message and never reaches SQL unchecked.
 #}
 {% macro as_of_date_string() %}
     {%- set raw = var('as_of_date', '') -%}
     {%- set text = ('' if raw is none else raw | string) | trim -%}
     {%- if text == '' -%}
-        {{- return(modules.datetime.datetime.utcnow().strftime('%Y-%m-%d')) -}}
+        {%- if run_started_at is none -%}
+            {{- exceptions.raise_compiler_error('as_of_date: dbt gave no run_started_at to take the date from; pass it, e.g. --vars \'{as_of_date: "2025-08-31"}\'') -}}
+        {%- endif -%}
+        {#- dbt's run_started_at is in UTC. -#}
+        {{- return(run_started_at.strftime('%Y-%m-%d')) -}}
     {%- endif -%}
     {%- set problem = 'as_of_date must be a real calendar date written YYYY-MM-DD, got "' ~ text ~ '"' -%}
     {%- if not modules.re.fullmatch('[0-9]{4}-[0-9]{2}-[0-9]{2}', text) -%}

@@ -6,6 +6,7 @@ import json
 import os
 import subprocess
 import sys
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -83,15 +84,20 @@ def run_dbt(
     as_of_date: str | None = None,
     extra_vars: dict[str, Any] | None = None,
     duckdb_path: Path | None = None,
+    dbt_command: Sequence[str] = (DBT,),
+    extra_env: dict[str, str] | None = None,
 ) -> DbtRun:
-    """Run `dbt <args>` from the repo root with its artifacts (and database) under `workdir`."""
+    """Run `dbt <args>` from the repo root with its artifacts (and database) under `workdir`.
+
+    `dbt_command` runs dbt some other way (a wrapper script); `extra_env` adds to its environment.
+    """
     workdir.mkdir(parents=True, exist_ok=True)
     duckdb_path = duckdb_path or workdir / "warehouse.duckdb"
     target_path = workdir / "target"
     dbt_vars = dict(extra_vars or {})
     if as_of_date is not None:
         dbt_vars["as_of_date"] = as_of_date
-    command = [DBT, *args, "--target", "local", "--target-path", str(target_path)]
+    command = [*dbt_command, *args, "--target", "local", "--target-path", str(target_path)]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
     completed = subprocess.run(
@@ -102,6 +108,7 @@ def run_dbt(
             DUCKDB_PATH=str(duckdb_path),
             DBT_LOG_PATH=str(workdir / "logs"),
             DUCKDB_TEMP_DIR=str(workdir / "duckdb_tmp"),
+            **(extra_env or {}),
         ),
         capture_output=True,
         text=True,
