@@ -5,7 +5,7 @@
     past midnight. A given value is checked here, in Jinja, so that a malformed one fails
     compilation with a clear message and never reaches SQL unchecked.
 #}
-{% macro as_of_date_string() %}
+{% macro _as_of_date_string() %}
     {%- set raw = var('as_of_date', '') -%}
     {%- set text = ('' if raw is none else raw | string) | trim -%}
     {%- if text == '' -%}
@@ -34,10 +34,19 @@
 {% endmacro %}
 
 {% macro as_of_date() -%}
-    date '{{ as_of_date_string() }}'
+    date '{{ _as_of_date_string() }}'
 {%- endmacro %}
 
-{#- The end of the six-month window that stage 2 watches. -#}
+{#-
+    The end of the six-month window that stage 2 watches, as a date: calendar months with the
+    end of the month clamped (2025-08-31 gives 2026-02-28). dbt's dateadd is `d + n * interval
+    1 month` on DuckDB and `date_add('month', n, d)` on Athena; both clamp.
+-#}
 {% macro expiry_horizon() -%}
-    {{ add_months(as_of_date(), 6) }}
+    {{ dbt.cast(dbt.dateadd('month', 6, as_of_date()), 'date') | trim }}
+{%- endmacro %}
+
+{#- Days from the as-of date to a date (date - as_of_date): 0 that day, negative before it. -#}
+{% macro days_from_as_of_date(date_expression) -%}
+    {{ dbt.datediff(as_of_date(), date_expression, 'day') | trim }}
 {%- endmacro %}

@@ -1,15 +1,48 @@
 {#
-    Every difference between DuckDB and Athena (Trino) lives here, behind adapter.dispatch, so
-    the models read the same on both engines. JSON values are handled as the engine's JSON type;
-    json_field_types() normalises type names to: object, array, string, integer, number,
-    boolean, null.
+    Every difference between DuckDB and Athena (Trino) that dbt's own cross-database macros do
+    not cover lives here, behind adapter.dispatch, so the models read the same on both engines.
+    Each public macro dispatches to a `duckdb__` and an `athena__` body; its `default__` body
+    stops compilation with the adapter's name, since none of these has a portable SQL form.
+    JSON values are handled as the engine's JSON type; JSON types are named object, array,
+    string, integer, number, boolean, null.
 #}
+
+{#- Stops compilation in the default__ body of a macro this project implements per engine. -#}
+{% macro _no_portable_sql(macro_name) -%}
+    {{ exceptions.raise_compiler_error(
+        macro_name ~ ' has no implementation for the "' ~ target.type ~ '" adapter: this project'
+        ~ ' runs on duckdb and athena (an ' ~ target.type ~ '__' ~ macro_name ~ ' macro would add it).'
+    ) }}
+{%- endmacro %}
+
+
+{#- The value cast to `type`, null when it does not convert (dbt.safe_cast raises on DuckDB). -#}
+{% macro try_cast(expression, type) -%}
+    {{ return(adapter.dispatch('try_cast', 'accreditation_monitor')(expression, type)) }}
+{%- endmacro %}
+
+{% macro default__try_cast(expression, type) -%}
+    {{ _no_portable_sql('try_cast') }}
+{%- endmacro %}
+
+{% macro duckdb__try_cast(expression, type) -%}
+    try_cast({{ expression }} as {{ type }})
+{%- endmacro %}
+
+{% macro athena__try_cast(expression, type) -%}
+    {{ dbt.safe_cast(expression, type) }}
+{%- endmacro %}
+
 
 {% macro parse_json(text) -%}
     {{ return(adapter.dispatch('parse_json', 'accreditation_monitor')(text)) }}
 {%- endmacro %}
 
 {% macro default__parse_json(text) -%}
+    {{ _no_portable_sql('parse_json') }}
+{%- endmacro %}
+
+{% macro duckdb__parse_json(text) -%}
     try_cast({{ text }} as json)
 {%- endmacro %}
 
@@ -18,8 +51,104 @@
 {%- endmacro %}
 
 
-{#- Athena's normalised type of one JSON value; athena__json_field_types uses it per field. -#}
-{% macro athena__json_value_type(json_value) -%}
+{#-
+    A select over `relation`: the `columns` listed, then members of its JSON column
+    `json_value`, each declared once as {'name', 'path', 'type'} and given as `<name>`: the
+    member as a JSON value when its JSON type is `type` (a type name or a list of them), else
+    null (absent, or of another type). The path '$' is the value itself. Checks the
+    declarations, then dispatches.
+-#}
+{% macro json_fields(relation, columns, json_value, fields) -%}
+    {%- set known = ['object', 'array', 'string', 'integer', 'number', 'boolean', 'null'] -%}
+    {%- set declared = [] -%}
+    {%- for field in fields -%}
+        {%- set types = [field['type']] if field['type'] is string else field['type'] | list -%}
+        {%- for type in types if type not in known -%}
+            {{- exceptions.raise_compiler_error('json_fields: field "' ~ field['name'] ~ '" declares the unknown JSON type "' ~ type ~ '"; use ' ~ known | join(', ')) -}}
+        {%- endfor -%}
+        {%- do declared.append({'name': field['name'], 'path': field['path'], 'type': types}) -%}
+    {%- endfor -%}
+    {{ return(adapter.dispatch('json_fields', 'accreditation_monitor')(relation, columns, json_value, declared)) }}
+{%- endmacro %}
+
+{% macro default__json_fields(relation, columns, json_value, fields) -%}
+    {{ _no_portable_sql('json_fields') }}
+{%- endmacro %}
+
+{#-
+    DuckDB parses the value once for all members: json_type(value, [every path]) and
+    json_extract(value, [member paths]) are computed once per row in a subquery, and each member
+    reads its place in them. (Written inside each member's `case` instead, the lists would be
+    computed once per member: DuckDB does not share subexpressions inside a `case`.)
+-#}
+{% macro duckdb__json_fields(relation, columns, json_value, fields) -%}
+    {%- set duckdb_types = {
+        'object': ['OBJECT'],
+        'array': ['ARRAY'],
+        'string': ['VARCHAR'],
+        'integer': ['BIGINT', 'UBIGINT'],
+        'number': ['DOUBLE'],
+        'boolean': ['BOOLEAN'],
+        'null': ['NULL'],
+    } -%}
+    {%- set all_paths = fields | map(attribute='path') | list -%}
+    {%- set member_paths = all_paths | reject('equalto', '$') | list -%}
+    select
+        {%- for column in columns %}
+        json_fields.{{ column }},
+        {%- endfor %}
+        {%- for field in fields %}
+        {%- set type_names = [] -%}
+        {%- for type in field['type'] -%}
+            {%- do type_names.extend(duckdb_types[type]) -%}
+        {%- endfor -%}
+        {%- if field['path'] == '$' -%}
+            {%- set member = 'json_fields.' ~ json_value -%}
+        {%- else -%}
+            {%- set member = 'json_fields.json_members[' ~ (member_paths.index(field['path']) + 1) ~ ']' -%}
+        {%- endif %}
+        case
+            when json_fields.json_types[{{ loop.index }}] in ('{{ type_names | join("', '") }}')
+                then {{ member }}
+        end as {{ field['name'] }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from (
+        select
+            {{ relation }}.*,
+            {%- if member_paths %}
+            json_extract({{ relation }}.{{ json_value }}, ['{{ member_paths | join("', '") }}']) as json_members,
+            {%- endif %}
+            json_type({{ relation }}.{{ json_value }}, ['{{ all_paths | join("', '") }}']) as json_types
+        from {{ relation }}
+    ) as json_fields
+{%- endmacro %}
+
+{#- Athena (Trino): json_extract(value, path) per member, typed by _athena_json_type. -#}
+{% macro athena__json_fields(relation, columns, json_value, fields) -%}
+    select
+        {%- for column in columns %}
+        {{ relation }}.{{ column }},
+        {%- endfor %}
+        {%- for field in fields %}
+        {%- if field['path'] == '$' -%}
+            {%- set member = relation ~ '.' ~ json_value -%}
+        {%- else -%}
+            {%- set member = 'json_extract(' ~ relation ~ '.' ~ json_value ~ ", '" ~ field['path'] ~ "')" -%}
+        {%- endif %}
+        case
+            when {{ _athena_json_type(member) }} in ('{{ field['type'] | join("', '") }}')
+                then {{ member }}
+        end as {{ field['name'] }}{{ ',' if not loop.last }}
+        {%- endfor %}
+    from {{ relation }}
+{%- endmacro %}
+
+{#-
+    Athena's JSON type name of one JSON value (null for a SQL null), read from json_format(): its
+    first character, or the literal true, false, null; a number written with digits only is an
+    integer.
+-#}
+{% macro _athena_json_type(json_value) -%}
     case
         when {{ json_value }} is null then null
         when substr(json_format({{ json_value }}), 1, 1) = '{' then 'object'
@@ -39,25 +168,15 @@
 {%- endmacro %}
 
 {% macro default__json_scalar_text(json_value) -%}
+    {{ _no_portable_sql('json_scalar_text') }}
+{%- endmacro %}
+
+{% macro duckdb__json_scalar_text(json_value) -%}
     json_extract_string({{ json_value }}, '$')
 {%- endmacro %}
 
 {% macro athena__json_scalar_text(json_value) -%}
     json_extract_scalar({{ json_value }}, '$')
-{%- endmacro %}
-
-
-{#- The SQL type of an array of JSON values, for cast(... as <type>) before unnest. -#}
-{% macro json_array_type() -%}
-    {{ return(adapter.dispatch('json_array_type', 'accreditation_monitor')()) }}
-{%- endmacro %}
-
-{% macro default__json_array_type() -%}
-    json[]
-{%- endmacro %}
-
-{% macro athena__json_array_type() -%}
-    array(json)
 {%- endmacro %}
 
 
@@ -67,6 +186,10 @@
 {%- endmacro %}
 
 {% macro default__count_json_array_strings(json_array) -%}
+    {{ _no_portable_sql('count_json_array_strings') }}
+{%- endmacro %}
+
+{% macro duckdb__count_json_array_strings(json_array) -%}
     len(list_filter(json_type({{ json_array }}, '$[*]'), lambda element_type: element_type = 'VARCHAR'))
 {%- endmacro %}
 
@@ -75,17 +198,21 @@
 {%- endmacro %}
 
 
-{#- Calendar months with end-of-month clamping: 2025-08-31 + 6 months = 2026-02-28. -#}
-{% macro add_months(date_expression, months) -%}
-    {{ return(adapter.dispatch('add_months', 'accreditation_monitor')(date_expression, months)) }}
+{#- How many elements a JSON array written as text holds; null when the text is null. -#}
+{% macro json_array_length(json_array_text) -%}
+    {{ return(adapter.dispatch('json_array_length', 'accreditation_monitor')(json_array_text)) }}
 {%- endmacro %}
 
-{% macro default__add_months(date_expression, months) -%}
-    cast({{ date_expression }} + interval ({{ months }}) month as date)
+{% macro default__json_array_length(json_array_text) -%}
+    {{ _no_portable_sql('json_array_length') }}
 {%- endmacro %}
 
-{% macro athena__add_months(date_expression, months) -%}
-    date_add('month', {{ months }}, {{ date_expression }})
+{% macro duckdb__json_array_length(json_array_text) -%}
+    json_array_length({{ json_array_text }})
+{%- endmacro %}
+
+{% macro athena__json_array_length(json_array_text) -%}
+    json_array_length({{ json_array_text }})
 {%- endmacro %}
 
 
@@ -95,6 +222,10 @@
 {%- endmacro %}
 
 {% macro default__matches_pattern(text, pattern) -%}
+    {{ _no_portable_sql('matches_pattern') }}
+{%- endmacro %}
+
+{% macro duckdb__matches_pattern(text, pattern) -%}
     regexp_full_match({{ text }}, '{{ pattern }}')
 {%- endmacro %}
 
@@ -103,12 +234,16 @@
 {%- endmacro %}
 
 
-{#- Text without leading and trailing whitespace (space, tab, CR, LF). -#}
+{#- Text without leading and trailing whitespace, not only the spaces SQL's trim removes. -#}
 {% macro trim_whitespace(text) -%}
     {{ return(adapter.dispatch('trim_whitespace', 'accreditation_monitor')(text)) }}
 {%- endmacro %}
 
 {% macro default__trim_whitespace(text) -%}
+    {{ _no_portable_sql('trim_whitespace') }}
+{%- endmacro %}
+
+{% macro duckdb__trim_whitespace(text) -%}
     trim({{ text }}, chr(9) || chr(10) || chr(12) || chr(13) || ' ')
 {%- endmacro %}
 
@@ -123,6 +258,10 @@
 {%- endmacro %}
 
 {% macro default__json_to_text(json_value) -%}
+    {{ _no_portable_sql('json_to_text') }}
+{%- endmacro %}
+
+{% macro duckdb__json_to_text(json_value) -%}
     cast({{ json_value }} as varchar)
 {%- endmacro %}
 
@@ -131,95 +270,27 @@
 {%- endmacro %}
 
 
-{#- Text known to be valid JSON (written by json_to_text) -> JSON value. -#}
-{% macro json_from_text(text) -%}
-    {{ return(adapter.dispatch('json_from_text', 'accreditation_monitor')(text)) }}
-{%- endmacro %}
-
-{% macro default__json_from_text(text) -%}
-    cast({{ text }} as json)
-{%- endmacro %}
-
-{% macro athena__json_from_text(text) -%}
-    json_parse({{ text }})
-{%- endmacro %}
-
-
 {#-
-    Several members of one JSON value, each as a JSON value (null where the path is absent), as
-    select-list items `<expression> as <name>`; `fields` maps each name to a JSONPath. DuckDB
-    parses the value once for all of them (json_extract with a list of paths; the repeated
-    expression is computed once by the optimizer), instead of once per member.
--#}
-{% macro json_extract_fields(json_value, fields) -%}
-    {{ return(adapter.dispatch('json_extract_fields', 'accreditation_monitor')(json_value, fields)) }}
-{%- endmacro %}
-
-{% macro default__json_extract_fields(json_value, fields) -%}
-    {%- set paths = "['" ~ (fields.values() | join("', '")) ~ "']" -%}
-    {%- for name, path in fields.items() %}
-        json_extract({{ json_value }}, {{ paths }})[{{ loop.index }}] as {{ name }}{{ ',' if not loop.last }}
-    {%- endfor %}
-{%- endmacro %}
-
-{% macro athena__json_extract_fields(json_value, fields) -%}
-    {%- for name, path in fields.items() %}
-        json_extract({{ json_value }}, '{{ path }}') as {{ name }}{{ ',' if not loop.last }}
-    {%- endfor %}
-{%- endmacro %}
-
-
-{#-
-    The normalised types (object, array, string, integer, number, boolean, null) of members that json_extract_fields extracted, as
-    select-list items `<expression> as <name>`; `fields` maps each name to a pair
-    [extracted column, JSONPath]. DuckDB reads all types from the whole value in one parse
-    (json_type with a list of paths); Athena types each extracted column.
--#}
-{% macro json_field_types(json_value, fields) -%}
-    {{ return(adapter.dispatch('json_field_types', 'accreditation_monitor')(json_value, fields)) }}
-{%- endmacro %}
-
-{% macro default__json_field_types(json_value, fields) -%}
-    {%- set path_list = [] -%}
-    {%- for column_and_path in fields.values() -%}
-        {%- do path_list.append(column_and_path[1]) -%}
-    {%- endfor -%}
-    {%- set paths = "['" ~ (path_list | join("', '")) ~ "']" -%}
-    {%- for name in fields.keys() %}
-        case json_type({{ json_value }}, {{ paths }})[{{ loop.index }}]
-            when 'OBJECT' then 'object'
-            when 'ARRAY' then 'array'
-            when 'VARCHAR' then 'string'
-            when 'BIGINT' then 'integer'
-            when 'UBIGINT' then 'integer'
-            when 'DOUBLE' then 'number'
-            when 'BOOLEAN' then 'boolean'
-            when 'NULL' then 'null'
-        end as {{ name }}{{ ',' if not loop.last }}
-    {%- endfor %}
-{%- endmacro %}
-
-{% macro athena__json_field_types(json_value, fields) -%}
-    {%- for name, column_and_path in fields.items() %}
-        {{ athena__json_value_type(column_and_path[0]) }} as {{ name }}{{ ',' if not loop.last }}
-    {%- endfor %}
-{%- endmacro %}
-
-
-{#-
-    A select over `relation` with one row per element of a JSON array stored as text: the
-    `columns` listed, the element (JSON) as `element` and its 1-based array position as
-    `position`. Rows whose array is empty or null give no row. DuckDB unnests in the select list
-    (unnest and generate_subscripts advance together): a lateral `cross join unnest(...) with
-    ordinality` is planned there as a delim join (hash aggregate + hash join of every row),
-    which took most of stg_accreditations' time on 1M facilities.
+    A select over `relation` with one row per element of a JSON array stored as text (written
+    by json_to_text): the `columns` listed, the element (JSON) as `element` and its 1-based
+    array position as `position`. Rows whose array is empty or null give no row.
 -#}
 {% macro unnest_json_array(relation, columns, json_array_text, element, position) -%}
     {{ return(adapter.dispatch('unnest_json_array', 'accreditation_monitor')(relation, columns, json_array_text, element, position)) }}
 {%- endmacro %}
 
 {% macro default__unnest_json_array(relation, columns, json_array_text, element, position) -%}
-    {%- set json_array = 'cast(' ~ json_from_text(relation ~ '.' ~ json_array_text) ~ ' as ' ~ json_array_type() ~ ')' -%}
+    {{ _no_portable_sql('unnest_json_array') }}
+{%- endmacro %}
+
+{#-
+    DuckDB unnests in the select list (unnest and generate_subscripts advance together): a
+    lateral `cross join unnest(...) with ordinality` is planned there as a delim join (hash
+    aggregate + hash join of every row), which took most of stg_accreditations' time on 1M
+    facilities.
+-#}
+{% macro duckdb__unnest_json_array(relation, columns, json_array_text, element, position) -%}
+    {%- set json_array = 'cast(cast(' ~ relation ~ '.' ~ json_array_text ~ ' as json) as json[])' -%}
     select
         {%- for column in columns %}
         {{ relation }}.{{ column }},
@@ -238,6 +309,6 @@
         json_array_elements.{{ position }}
     from {{ relation }}
     cross join unnest(
-        cast({{ json_from_text(relation ~ '.' ~ json_array_text) }} as {{ json_array_type() }})
+        cast(json_parse({{ relation }}.{{ json_array_text }}) as array(json))
     ) with ordinality as json_array_elements ({{ element }}, {{ position }})
 {%- endmacro %}

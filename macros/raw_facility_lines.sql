@@ -6,6 +6,10 @@
     {{ return(adapter.dispatch('raw_facility_lines', 'accreditation_monitor')()) }}
 {%- endmacro %}
 
+{% macro default__raw_facility_lines() -%}
+    {{ _no_portable_sql('raw_facility_lines') }}
+{%- endmacro %}
+
 {#
     DuckDB reads the files with read_csv (see the source's external_location): one VARCHAR column
     per line, BOM stripped, CRLF accepted, blank lines kept as null rows so that physical line

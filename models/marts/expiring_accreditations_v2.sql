@@ -54,8 +54,7 @@ final as (
         current_accreditations.accreditation_id,
         current_accreditations.valid_until,
         {{ as_of_date() }} as as_of_date,
-        date_diff('day', {{ as_of_date() }}, current_accreditations.valid_until)
-            as days_until_expiry,
+        {{ days_from_as_of_date('current_accreditations.valid_until') }} as days_until_expiry,
         case
             when current_accreditations.valid_until < {{ as_of_date() }} then 'expired'
             else 'expiring'

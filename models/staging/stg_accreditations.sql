@@ -3,6 +3,19 @@
     1-based). An entry that is not an object, or whose valid_until is not a real calendar date
     written YYYY-MM-DD, carries a reject_reason and takes no part in date logic.
 -#}
+{#- The JSON fields an entry is read for, each declared once: where it is, and the JSON type
+    it must have to be used (anything else reads as null). -#}
+{%- set entry_fields = [
+    {'name': 'entry_object', 'path': '$', 'type': 'object'},
+    {'name': 'accreditation_body_json', 'path': '$.accreditation_body', 'type': 'string'},
+    {
+        'name': 'accreditation_id_json',
+        'path': '$.accreditation_id',
+        'type': ['string', 'integer', 'number'],
+    },
+    {'name': 'valid_until_json', 'path': '$.valid_until', 'type': 'string'},
+] -%}
+
 with
 
 facilities as (
@@ -24,30 +37,7 @@ entries as (
 
 entry_fields as (
 
-    select
-        facility_id,
-        position,
-        entry,
-        {{ json_extract_fields('entry', {
-            'accreditation_body_json': '$.accreditation_body',
-            'accreditation_id_json': '$.accreditation_id',
-            'valid_until_json': '$.valid_until',
-        }) }}
-    from entries
-
-),
-
-field_types as (
-
-    select
-        *,
-        {{ json_field_types('entry', {
-            'entry_type': ['entry', '$'],
-            'accreditation_body_type': ['accreditation_body_json', '$.accreditation_body'],
-            'accreditation_id_type': ['accreditation_id_json', '$.accreditation_id'],
-            'valid_until_type': ['valid_until_json', '$.valid_until'],
-        }) }}
-    from entry_fields
+    {{ json_fields('entries', ['facility_id', 'position', 'entry'], 'entry', entry_fields) }}
 
 ),
 
@@ -57,19 +47,11 @@ typed as (
         facility_id,
         position,
         entry,
-        entry_type,
-        case
-            when accreditation_body_type = 'string'
-                then {{ json_scalar_text('accreditation_body_json') }}
-        end as accreditation_body,
-        case
-            when accreditation_id_type in ('string', 'integer', 'number')
-                then {{ json_scalar_text('accreditation_id_json') }}
-        end as accreditation_id,
-        case
-            when valid_until_type = 'string' then {{ json_scalar_text('valid_until_json') }}
-        end as valid_until_text
-    from field_types
+        entry_object,
+        {{ json_scalar_text('accreditation_body_json') }} as accreditation_body,
+        {{ json_scalar_text('accreditation_id_json') }} as accreditation_id,
+        {{ json_scalar_text('valid_until_json') }} as valid_until_text
+    from entry_fields
 
 ),
 
@@ -79,12 +61,12 @@ validated as (
         facility_id,
         position,
         entry,
-        entry_type,
+        entry_object,
         accreditation_body,
         accreditation_id,
         case
             when {{ matches_pattern('valid_until_text', '[0-9]{4}-[0-9]{2}-[0-9]{2}') }}
-                then try_cast(valid_until_text as date)
+                then {{ try_cast('valid_until_text', 'date') }}
         end as valid_until
     from typed
 
@@ -95,15 +77,17 @@ final as (
     select
         facility_id,
         position,
-        case when entry_type = 'object' then accreditation_body end as accreditation_body,
-        case when entry_type = 'object' then accreditation_id end as accreditation_id,
+        case when entry_object is not null then accreditation_body end as accreditation_body,
+        case when entry_object is not null then accreditation_id end as accreditation_id,
         valid_until,
         case
-            when entry_type <> 'object' then 'not_an_object'
+            -- A JSON null in the array reaches here as a null entry on DuckDB: no JSON type,
+            -- so not counted as not_an_object.
+            when entry is not null and entry_object is null then 'not_an_object'
             when valid_until is null then 'invalid_valid_until'
         end as reject_reason,
         case
-            when entry_type <> 'object' or valid_until is null
+            when entry_object is null or valid_until is null
                 then substr({{ json_to_text('entry') }}, 1, 1000)
         end as raw_value
     from validated

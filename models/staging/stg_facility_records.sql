@@ -3,6 +3,18 @@
     rejected record with its reason. The JSON is parsed here, once; everything downstream reads
     this table, not the files.
 -#}
+{#- The JSON fields a record is read for, each declared once: where it is, and the JSON type
+    it must have to be used (anything else reads as null). -#}
+{%- set record_fields = [
+    {'name': 'record_object', 'path': '$', 'type': 'object'},
+    {'name': 'facility_id_json', 'path': '$.facility_id', 'type': 'string'},
+    {'name': 'facility_name_json', 'path': '$.facility_name', 'type': 'string'},
+    {'name': 'state_json', 'path': '$.location.state', 'type': 'string'},
+    {'name': 'employee_count_json', 'path': '$.employee_count', 'type': 'integer'},
+    {'name': 'services_json', 'path': '$.services', 'type': 'array'},
+    {'name': 'accreditations_json', 'path': '$.accreditations', 'type': 'array'},
+] -%}
+
 with
 
 raw_lines as (
@@ -36,37 +48,9 @@ parsed as (
 
 record_fields as (
 
-    select
-        source_file,
-        line_number,
-        raw_line,
-        record,
-        {{ json_extract_fields('record', {
-            'facility_id_json': '$.facility_id',
-            'facility_name_json': '$.facility_name',
-            'state_json': '$.location.state',
-            'employee_count_json': '$.employee_count',
-            'services_json': '$.services',
-            'accreditations_json': '$.accreditations',
-        }) }}
-    from parsed
-
-),
-
-field_types as (
-
-    select
-        *,
-        {{ json_field_types('record', {
-            'record_type': ['record', '$'],
-            'facility_id_type': ['facility_id_json', '$.facility_id'],
-            'facility_name_type': ['facility_name_json', '$.facility_name'],
-            'state_type': ['state_json', '$.location.state'],
-            'employee_count_type': ['employee_count_json', '$.employee_count'],
-            'services_type': ['services_json', '$.services'],
-            'accreditations_type': ['accreditations_json', '$.accreditations'],
-        }) }}
-    from record_fields
+    {{ json_fields(
+        'parsed', ['source_file', 'line_number', 'raw_line', 'record'], 'record', record_fields
+    ) }}
 
 ),
 
@@ -77,29 +61,14 @@ typed as (
         line_number,
         raw_line,
         record,
-        record_type,
-        case
-            when facility_id_type = 'string'
-                then {{ trim_whitespace(json_scalar_text('facility_id_json')) }}
-        end as facility_id,
-        case
-            when facility_name_type = 'string' then {{ json_scalar_text('facility_name_json') }}
-        end as facility_name,
-        case
-            when state_type = 'string'
-                then upper({{ trim_whitespace(json_scalar_text('state_json')) }})
-        end as state,
-        case
-            when employee_count_type = 'integer' then try_cast(employee_count_json as bigint)
-        end as employee_count,
-        case
-            when services_type = 'array' then {{ count_json_array_strings('services_json') }}
-            else 0
-        end as number_of_offered_services,
-        case
-            when accreditations_type = 'array' then {{ json_to_text('accreditations_json') }}
-        end as accreditations
-    from field_types
+        record_object,
+        {{ trim_whitespace(json_scalar_text('facility_id_json')) }} as facility_id,
+        {{ json_scalar_text('facility_name_json') }} as facility_name,
+        upper({{ trim_whitespace(json_scalar_text('state_json')) }}) as state,
+        {{ try_cast('employee_count_json', 'bigint') }} as employee_count,
+        coalesce({{ count_json_array_strings('services_json') }}, 0) as number_of_offered_services,
+        {{ json_to_text('accreditations_json') }} as accreditations
+    from record_fields
 
 ),
 
@@ -111,7 +80,7 @@ classified as (
         raw_line,
         case
             when record is null then 'invalid_json'
-            when record_type <> 'object' then 'not_an_object'
+            when record_object is null then 'not_an_object'
             when facility_id is null or facility_id = '' then 'missing_facility_id'
         end as parse_reject_reason,
         facility_id,
@@ -152,7 +121,7 @@ final as (
         employee_count,
         number_of_offered_services,
         accreditations,
-        coalesce(json_array_length(accreditations), 0) as accreditation_entry_count,
+        coalesce({{ json_array_length('accreditations') }}, 0) as accreditation_entry_count,
         case
             when parse_reject_reason is not null or recency_rank > 1
                 then substr(raw_line, 1, 1000)

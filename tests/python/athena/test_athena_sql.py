@@ -51,8 +51,9 @@ DUCKDB_ONLY_SYNTAX = {
     "json[] list type": re.compile(r"\bjson\s*\[\]", re.IGNORECASE),
 }
 # Trino functions that sqlglot parses as unknown ("anonymous") functions, each checked against
-# Trino's function reference. Any other unknown function name fails the test.
-TRINO_FUNCTIONS_UNKNOWN_TO_SQLGLOT = {"is_json_scalar", "json_array_length"}
+# Trino's function reference. Any other unknown function name fails the test. to_milliseconds
+# (interval -> bigint) comes from dbt-athena's datediff.
+TRINO_FUNCTIONS_UNKNOWN_TO_SQLGLOT = {"is_json_scalar", "json_array_length", "to_milliseconds"}
 
 
 def without_string_literals(sql: str) -> str:
@@ -140,9 +141,12 @@ def test_engine_specific_pieces_use_the_trino_functions(
             "array(json)",
             "json_parse(",
         ],
+        # dbt's dateadd and datediff as dbt-athena writes them: Trino's date_add by month
+        # clamps to the end of the month; the day count is the date difference in milliseconds.
         "expiring_accreditations.v2": [
-            "date_add('month', 6, date '2025-01-15')",
-            "date_diff('day', ",
+            "cast(date_add('month', 6, date '2025-01-15') as date)",
+            "((to_milliseconds((CAST(CAST(current_accreditations.valid_until AS TIMESTAMP) AS DATE)"
+            " - CAST(CAST(date '2025-01-15' AS TIMESTAMP) AS DATE)))) / 86400000)",
         ],
     }[model]
     for piece in expected:

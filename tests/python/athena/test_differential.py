@@ -3,9 +3,10 @@
 Each model's compiled Athena (Trino) SQL is transpiled to DuckDB with sqlglot and run in DuckDB
 over the same files, laid out as Athena's raw text table would hold them; every model's rows
 must equal the `local` target's rows. What transpiling cannot express is emulated and named
-here: `is_json_scalar` (Trino only) becomes a DuckDB macro of the same meaning, and one scan
-thread stands for Athena reading each small file as one split (see macros/raw_facility_lines.sql
-on line numbers).
+here: `is_json_scalar` (Trino only) becomes a DuckDB macro of the same meaning, dbt-athena's day
+count `to_milliseconds(d2 - d1) / 86400000` becomes DuckDB's `date_diff('millisecond', d1, d2)
+// 86400000` (see `with_trino_day_counts`), and one scan thread stands for Athena reading each
+small file as one split (see macros/raw_facility_lines.sql on line numbers).
 """
 
 from __future__ import annotations
@@ -23,6 +24,7 @@ import pytest
 import sqlglot
 from athena_testing import AS_OF, AthenaProject
 from dbt_testing import FIXTURES_DIR, MART_TABLES, REPO_ROOT, DbtRun
+from sqlglot import expressions as exp
 
 TRINO_FUNCTIONS_AS_DUCKDB_MACROS = [
     "create macro is_json_scalar(value) as json_type(value) not in ('OBJECT', 'ARRAY')",
@@ -34,6 +36,40 @@ def hive_text_lines(path: Path) -> list[str]:
     text = path.read_bytes().decode("utf-8")
     lines = text.split("\n")
     return lines[:-1] if text.endswith("\n") else lines
+
+
+def with_trino_day_counts(tree: exp.Expression) -> exp.Expression:
+    """dbt-athena's datediff by day, `to_milliseconds(d2 - d1) / 86400000`, in DuckDB's terms.
+
+    In Trino `d2 - d1` of two dates is an interval, to_milliseconds() its length and `/` of two
+    bigints an integer division; in DuckDB `d2 - d1` is already a day count and `/` divides as
+    floats. sqlglot keeps the words, not the meaning, so the whole quotient is rewritten.
+    """
+
+    def rewrite(node: exp.Expression) -> exp.Expression:
+        numerator = node.this.unnest() if isinstance(node, exp.Div) else None
+        if isinstance(numerator, exp.Anonymous) and numerator.name.lower() == "to_milliseconds":
+            difference = numerator.expressions[0].unnest()
+            assert isinstance(difference, exp.Sub), difference.sql()
+            milliseconds = exp.Anonymous(
+                this="date_diff",
+                expressions=[
+                    exp.Literal.string("millisecond"),
+                    exp.cast(difference.expression, "timestamp"),
+                    exp.cast(difference.this, "timestamp"),
+                ],
+            )
+            return exp.IntDiv(this=milliseconds, expression=node.expression)
+        return node
+
+    rewritten = tree.transform(rewrite)
+    left = [
+        node.sql()
+        for node in rewritten.find_all(exp.Anonymous)
+        if node.name.lower() == "to_milliseconds"
+    ]
+    assert left == [], f"to_milliseconds outside a day count: {left}"
+    return rewritten
 
 
 def models_in_build_order(athena_project: AthenaProject) -> list[dict[str, Any]]:
@@ -73,7 +109,8 @@ def run_athena_sql_in_duckdb(
     for macro in TRINO_FUNCTIONS_AS_DUCKDB_MACROS:
         con.execute(macro)
     for model in models_in_build_order(athena_project):
-        duckdb_sql = sqlglot.transpile(model["compiled_code"], read="athena", write="duckdb")[0]
+        tree = sqlglot.parse_one(model["compiled_code"], read="athena")
+        duckdb_sql = with_trino_day_counts(tree).sql(dialect="duckdb")
         con.execute(f"create table {model['relation_name']} as {duckdb_sql}")
     con.execute(f"attach '{local.duckdb_path}' as local_build (read_only)")
     return con

@@ -35,3 +35,28 @@ def test_a_facilities_path_that_matches_no_file_is_named(tmp_path: Path) -> None
     assert run.returncode != 0
     assert f'FACILITIES_PATH "{missing}" matches no file' in run.output
     assert "Traceback" not in run.output
+
+
+@pytest.mark.parametrize(
+    ("sql", "expected"),
+    [
+        # What any macro's default__ body says on an adapter without its own body (called
+        # directly here: the project's own target always has one).
+        (
+            "select {{ default__try_cast('x', 'bigint') }}",
+            'try_cast has no implementation for the "duckdb" adapter',
+        ),
+        (
+            "{{ json_fields('t', ['a'], 'v', [{'name': 'n', 'path': '$.n', 'type': 'text'}]) }}",
+            'json_fields: field "n" declares the unknown JSON type "text"',
+        ),
+    ],
+    ids=["no_engine_body", "unknown_json_type"],
+)
+def test_a_macro_misuse_fails_compilation_with_its_reason(
+    tmp_path: Path, sql: str, expected: str
+) -> None:
+    run = run_dbt(tmp_path, "compile", "--inline", sql, facilities_path=CHALLENGE_SAMPLE)
+    assert run.returncode != 0
+    assert expected in run.output
+    assert "Traceback" not in run.output
