@@ -429,13 +429,11 @@ def run(
             "(or NOTIFIER_OPS_TOPIC_ARN)"
         )
     options = RunOptions(
-        # The send puts its metrics; the run adds what the build read.
         send=publish.send(common),
         ops_topic=Topic.parse(ops_topic_arn, "--ops-topic-arn"),
         export=parse_destination(export_spec) if export_spec else None,
         dbt_vars=_dbt_vars(dbt_vars),
         log_format=common.log_format,
-        cloudwatch_namespace=publish.cloudwatch_namespace,
         trigger=trigger,
         retry_count=retry_count,
         max_retries=max_retries,

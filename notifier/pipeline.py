@@ -42,8 +42,6 @@ class RunOptions:
     export: Destination | None
     dbt_vars: dict[str, Any]
     log_format: str
-    # Where the load metrics go; the send's own are put by the send (SendOptions).
-    cloudwatch_namespace: str | None
     trigger: str | None
     retry_count: int
     max_retries: int
@@ -149,10 +147,11 @@ def _run_phases(options: RunOptions, report: RunReport, clients: SnsClients) -> 
             options.export, resolved.target, target_path, report.as_of_date
         )
 
-    if options.cloudwatch_namespace:
+    namespace = options.send.cloudwatch_namespace
+    if namespace:
         report.phase = Phase.METRICS
         # The send has put its own; these say what the build read.
-        put_metrics(options.cloudwatch_namespace, load_metrics(report.load))
+        put_metrics(namespace, load_metrics(report.load))
     report.phase = Phase.DONE
     return exit_code
 

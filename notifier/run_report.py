@@ -94,12 +94,18 @@ class RunReport:
         }
 
     def not_sent(self) -> str | None:
-        if self.send is None:
-            if self.phase in (Phase.CHECKS, Phase.BUILD, Phase.SEND) and self.status != "succeeded":
+        if self.send is None and self.status != "succeeded":
+            if self.phase is Phase.SEND:
+                return (
+                    "the send did not finish: the alerts SNS accepted are in the ledger, "
+                    "the rest go out on the next run"
+                )
+            if self.phase in (Phase.CHECKS, Phase.BUILD):
                 return (
                     "no alert was sent: the run stopped before sending; "
                     "alerts due go out on the next run that builds the marts"
                 )
+        if self.send is None:
             return None
         failed = len(self.send.failed_alerts)
         if failed:

@@ -32,6 +32,8 @@ from notifier.audit import LoadTotals, read_load_totals
 from notifier.export import SUCCESS_MARKER, LocalDestination, export_marts
 from notifier.pipeline import dbt_commands
 from notifier.profile import AthenaTarget, DuckDBTarget
+from notifier.run_report import Phase, RunReport
+from notifier.summary import Summary
 
 AS_OF = "2025-05-15"
 NAMESPACE = "AccreditationMonitorTest"
@@ -571,3 +573,31 @@ def test_athena_totals_and_export_through_pyathena(aws: Aws, tmp_path: Path) -> 
     # Every query went to moto's Athena, which recorded them.
     athena = boto3.client("athena")
     assert len(athena.list_query_executions()["QueryExecutionIds"]) == 4
+
+
+def test_what_was_not_sent_follows_where_the_run_stopped() -> None:
+    report = RunReport(
+        as_of_date=AS_OF,
+        target="local",
+        trigger=None,
+        retry_count=0,
+        max_retries=0,
+        export_location=None,
+    )
+    assert report.not_sent() is None  # nothing went wrong
+    report.problems.append("build: 1 dbt node(s) or command(s) failed")
+    report.phase = Phase.BUILD
+    assert report.not_sent() == (
+        "no alert was sent: the run stopped before sending; "
+        "alerts due go out on the next run that builds the marts"
+    )
+    # Stopped inside the send: some batches may have gone out, and the ledger has them.
+    report.phase = Phase.SEND
+    assert report.not_sent() == (
+        "the send did not finish: the alerts SNS accepted are in the ledger, "
+        "the rest go out on the next run"
+    )
+    report.phase = Phase.EXPORT
+    report.send = Summary(dry_run=False, group_by="tier", relation="r", ledger="l")
+    report.send.failed_alerts.append({"facility_id": "F1"})
+    assert report.not_sent() == "1 alert(s) were not published; they go out on the next run"
