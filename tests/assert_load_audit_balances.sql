@@ -1,7 +1,7 @@
 {#-
     The load audit balances: in every file, lines read = facilities kept + records rejected and
     each reject count is the sum of its reasons; over all files, the lines read are the rows of
-    stg_facility_records, the facilities kept the rows of stg_facilities and the accreditation
+    base_facility_records, the facilities kept the rows of stg_facilities and the accreditation
     entries (rejected ones too) those of stg_accreditations. A row returned is a
     broken balance, named by `check_name`.
 -#}
@@ -17,7 +17,7 @@ load_audit as (
 
 records as (
 
-    select * from {{ ref('stg_facility_records') }}
+    select * from {{ ref('base_facility_records') }}
 
 ),
 
@@ -114,7 +114,7 @@ staging_totals as (
 totals as (
 
     select
-        'sum of lines_read = rows of stg_facility_records' as check_name,
+        'sum of lines_read = rows of base_facility_records' as check_name,
         cast(null as varchar) as source_file,
         staging_totals.record_count as expected,
         audit_totals.lines_read as actual

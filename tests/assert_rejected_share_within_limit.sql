@@ -8,7 +8,7 @@ with
 
 records as (
 
-    select * from {{ ref('stg_facility_records') }}
+    select * from {{ ref('base_facility_records') }}
 
 ),
 

@@ -23,7 +23,7 @@ facilities as (
     select
         facility_id,
         accreditations
-    from {{ ref('stg_facility_records') }}
+    from {{ ref('base_facility_records') }}
     where reject_reason is null
         and accreditation_entry_count > 0
 

@@ -1,6 +1,6 @@
 {#-
     One row per non-blank line of the raw files: either a facility (reject_reason is null) or a
-    rejected record with its reason. The JSON is parsed here, once; everything downstream reads
+    rejected record with its reason. The JSON is parsed here, once; staging and the audit read
     this table, not the files.
 -#}
 {#- The JSON fields a record is read for, each declared once: where it is, and the JSON type
@@ -17,9 +17,9 @@
 
 with
 
-raw_lines as (
+lines as (
 
-    {{ raw_facility_lines() }}
+    select * from {{ ref('base_facility_lines') }}
 
 ),
 
@@ -29,7 +29,7 @@ non_blank_lines as (
         source_file,
         line_number,
         raw_line
-    from raw_lines
+    from lines
     where raw_line is not null
         and not {{ matches_pattern('raw_line', '\\s*') }}
 

@@ -121,14 +121,14 @@ def test_the_check_catches_duckdb_syntax() -> None:
 
 @pytest.mark.parametrize(
     "model",
-    ["stg_facility_records", "stg_accreditations", "expiring_accreditations.v2"],
+    ["base_facility_records", "stg_accreditations", "expiring_accreditations.v2"],
 )
 def test_engine_specific_pieces_use_the_trino_functions(
     athena_project: AthenaProject, model: str
 ) -> None:
     sql = athena_project.nodes("model")[f"model.accreditation_monitor.{model}"]["compiled_code"]
     expected = {
-        "stg_facility_records": [
+        "base_facility_records": [
             "try(json_parse(",
             "json_format(",
             "array(json)",

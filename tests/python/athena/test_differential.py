@@ -73,7 +73,12 @@ def with_trino_day_counts(tree: exp.Expression) -> exp.Expression:
 
 
 def models_in_build_order(athena_project: AthenaProject) -> list[dict[str, Any]]:
-    models = athena_project.nodes("model")
+    # Ephemeral models have no relation: their SQL is compiled into the models that read them.
+    models = {
+        unique_id: node
+        for unique_id, node in athena_project.nodes("model").items()
+        if node["config"]["materialized"] != "ephemeral"
+    }
     ordered: list[dict[str, Any]] = []
     done: set[str] = set()
 

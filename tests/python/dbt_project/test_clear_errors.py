@@ -28,7 +28,7 @@ def test_a_facilities_path_that_matches_no_file_is_named(tmp_path: Path) -> None
         tmp_path,
         "run",
         "--select",
-        "stg_facility_records",
+        "base_facility_records",
         facilities_path=missing,
         as_of_date="2025-01-15",
     )

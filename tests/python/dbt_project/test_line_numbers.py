@@ -37,7 +37,7 @@ def numbered(tmp_path_factory: pytest.TempPathFactory) -> tuple[DbtRun, dict[str
         tmp_path_factory.mktemp("numbered_build"),
         "run",
         "--select",
-        "stg_facility_records",
+        "base_facility_records",
         facilities_path=data / "*.ndjson",
         as_of_date="2025-01-15",
     )
@@ -73,14 +73,14 @@ def test_every_line_keeps_its_physical_number(
     [(kept, wrong)] = run.rows(
         "select count(*),"
         " count(*) filter (where split_part(facility_id, '-', 2)::int <> line_number)"
-        " from main.stg_facility_records where reject_reason is null"
+        " from main.base_facility_records where reject_reason is null"
     )
     blank_lines = 400_000 // 7919 + 250_000 // 7919
     assert kept == 650_000 - blank_lines - sum(len(numbers) for numbers in bad.values())
     assert wrong == 0
     for source_file, numbers in bad.items():
         rejected = run.rows(
-            "select line_number, raw_line from main.stg_facility_records"
+            "select line_number, raw_line from main.base_facility_records"
             " where source_file = ? and reject_reason = 'invalid_json' order by line_number",
             [source_file],
         )

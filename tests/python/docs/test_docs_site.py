@@ -311,7 +311,8 @@ def test_the_page_in_chromium_shows_the_marts_the_exposure_and_the_lineage(
         shown = graph_labels(graph, ("model.", "source.", "exposure."))
         assert {
             "facility_files.facility_lines",
-            "stg_facility_records",
+            "base_facility_lines",
+            "base_facility_records",
             "stg_facilities",
             "stg_accreditations",
             "rejected_records",
@@ -322,8 +323,9 @@ def test_the_page_in_chromium_shows_the_marts_the_exposure_and_the_lineage(
         } <= shown
         edges = {tuple(edge) for edge in graph["edges"]}
         for edge in [
-            ("facility_files.facility_lines", "stg_facility_records"),
-            ("stg_facility_records", "rejected_records"),
+            ("facility_files.facility_lines", "base_facility_lines"),
+            ("base_facility_lines", "base_facility_records"),
+            ("base_facility_records", "rejected_records"),
             ("stg_accreditations", "rejected_accreditations"),
             ("stg_accreditations", "expiring_accreditations_v2"),
             ("expiring_accreditations_v2", EXPOSURE_LABEL),
@@ -342,7 +344,8 @@ def test_the_page_in_chromium_shows_the_marts_the_exposure_and_the_lineage(
         lineage = page.evaluate(VISIBLE_GRAPH)
         assert graph_labels(lineage, ("model.", "source.", "exposure.", "seed.")) == {
             "facility_files.facility_lines",
-            "stg_facility_records",
+            "base_facility_lines",
+            "base_facility_records",
             "stg_facilities",
             "stg_accreditations",
             "expiring_accreditations_v2",
