@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from datetime import date
 from pathlib import Path
 
@@ -83,7 +84,10 @@ def test_kept_facilities_follow_the_field_rules(bad: DbtRun) -> None:
     assert (rows["FAC005"]["state"], rows["FAC005"]["employee_count"]) == (None, None)
     assert rows["FAC005"]["number_of_offered_services"] == 2
     # A very long name is kept whole; an empty state is null; "250" is not an integer.
-    assert len(rows["FAC006"]["facility_name"]) > 5000
+    line_15 = Path(FIRST).read_text(encoding="utf-8-sig").splitlines()[14]
+    long_name = json.loads(line_15)["facility_name"]
+    assert len(long_name) == 6014  # the fixture's: longer than the 1,000 characters raw_line keeps
+    assert rows["FAC006"]["facility_name"] == long_name
     assert (rows["FAC006"]["state"], rows["FAC006"]["employee_count"]) == (None, None)
     assert rows["FAC006"]["accreditation_entry_count"] == 0
     assert (rows["FAC007"]["state"], rows["FAC008"]["state"]) == ("FL", "ZZ")
