@@ -14,7 +14,7 @@ from typing import Any
 import duckdb
 
 REPO_ROOT = Path(__file__).resolve().parents[2]
-# The original challenge's three records (a copy of shared/reference/challenge_sample.ndjson).
+# The original challenge's three records (their expected outputs: docs/contract.md).
 CHALLENGE_SAMPLE = REPO_ROOT / "data" / "sample" / "challenge_sample.ndjson"
 FIXTURES_DIR = REPO_ROOT / "tests" / "fixtures"
 # The tables of every mart version the project builds (dbt names them <model>_v<version>).

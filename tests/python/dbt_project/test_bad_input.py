@@ -1,4 +1,4 @@
-"""Every bad input DESIGN.md names lands where it says, the build succeeds and no line is lost."""
+"""Every bad input docs/contract.md names lands where it says, the build succeeds, no line lost."""
 
 from __future__ import annotations
 

@@ -1,4 +1,4 @@
-"""The original challenge's three records give exactly the rows of shared/reference/README.md."""
+"""The original challenge's three records give exactly the reference rows of docs/contract.md."""
 
 from __future__ import annotations
 
