@@ -35,6 +35,11 @@ class OpenMart:
     alerts: Iterator[Alert]
 
 
+# The mart holds accreditations expiring within six calendar months of the as-of date, which is
+# never fewer than 181 days (2025-08-31 to 2026-02-28): a longer bound cannot see further.
+SHORTEST_HORIZON_DAYS = 181
+
+
 def open_mart(options: MartOptions) -> OpenMart:
     resolved = load_target(options.project_dir, options.profiles_dir, options.target)
     # Like dbt, a relative --target-path is relative to the project.
@@ -62,5 +67,16 @@ def open_mart(options: MartOptions) -> OpenMart:
             }
         },
     )
+    if options.thresholds.medium > SHORTEST_HORIZON_DAYS:
+        log.warning(
+            "the medium bound reaches past the mart's six-month horizon: accreditations expiring "
+            "later than as-of + 6 months are not in the mart and get no alert",
+            extra={
+                "fields": {
+                    "medium_days": options.thresholds.medium,
+                    "horizon_days_at_least": SHORTEST_HORIZON_DAYS,
+                }
+            },
+        )
     rows = stream_rows(resolved.target, node.relation, options.thresholds.medium)
     return OpenMart(resolved.target, node, problems, to_alerts(rows, options.thresholds))

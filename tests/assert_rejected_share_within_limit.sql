@@ -29,7 +29,7 @@ final as (
         cast(lines_rejected as double) / lines_read as rejected_share
     from shares
     where lines_read > 0
-        and cast(lines_rejected as double) / lines_read > {{ var('max_rejected_share') | float }}
+        and cast(lines_rejected as double) / lines_read > {{ max_rejected_share() }}
 
 )
 

@@ -11,7 +11,7 @@ final as (
 
     select *
     from facility_summary
-    where expiry_rank <= {{ var('top_n') | int }}
+    where expiry_rank <= {{ top_n() }}
 
 )
 

@@ -85,6 +85,17 @@ def test_thresholds_from_options(reference_project: Project) -> None:
     assert [json.loads(line)["tier"] for line in out.splitlines()] == ["critical", "critical"]
 
 
+def test_a_medium_bound_past_the_horizon_is_a_warning(reference_project: Project) -> None:
+    """The mart stops at six months (181 days at the least): a longer bound cannot see more."""
+    code, _, err = preview(reference_project, "--format", "json", "--medium-days", "181")
+    assert code == 0 and "horizon" not in err
+    code, out, err = preview(reference_project, "--format", "json", "--medium-days", "365")
+    assert code == 0
+    assert "the medium bound reaches past the mart's six-month horizon" in err
+    assert "medium_days=365 horizon_days_at_least=181" in err
+    assert len(out.splitlines()) == 2
+
+
 def test_ledger_entries_are_left_out_unless_resend(reference_project: Project) -> None:
     record = {
         "facility_id": "FAC54321",

@@ -1,0 +1,27 @@
+{#
+    Numeric vars, checked in Jinja before they reach SQL: a value that is not a number of the
+    right kind stops compilation with a message naming the var, instead of being coerced
+    (Jinja's `int` filter turns "abc" into 0, its `float` filter "five" into 0.0).
+#}
+{% macro top_n() -%}
+    {%- set raw = var('top_n') -%}
+    {%- set text = raw | string | trim -%}
+    {%- if raw is boolean or not modules.re.fullmatch('[0-9]+', text) -%}
+        {{- exceptions.raise_compiler_error('top_n must be a whole number of facilities, 0 or more, got "' ~ raw ~ '"') -}}
+    {%- endif -%}
+    {{- return(text | int) -}}
+{%- endmacro %}
+
+{% macro max_rejected_share() -%}
+    {%- set raw = var('max_rejected_share') -%}
+    {%- set text = raw | string | trim -%}
+    {%- set problem = 'max_rejected_share must be a share of lines between 0 and 1 (0.05 is 5%), got "' ~ raw ~ '"' -%}
+    {%- if raw is boolean or not modules.re.fullmatch('[0-9]*\.?[0-9]+', text) -%}
+        {{- exceptions.raise_compiler_error(problem) -}}
+    {%- endif -%}
+    {%- set share = text | float -%}
+    {%- if share > 1 -%}
+        {{- exceptions.raise_compiler_error(problem) -}}
+    {%- endif -%}
+    {{- return(share) -}}
+{%- endmacro %}
