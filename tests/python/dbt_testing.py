@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+import shutil
 import subprocess
 import sys
 from collections.abc import Sequence
@@ -22,12 +23,45 @@ MART_TABLES = (
     "facility_summary_v1",
     "facility_summary_v2",
     "top_expiring_facilities",
+    "current_accreditations",
     "expiring_accreditations_v1",
     "expiring_accreditations_v2",
+    "expiring_accreditations_v3",
     "accredited_facilities_by_state_v1",
     "accredited_facilities_by_state_v2",
 )
 DBT = str(Path(sys.executable).with_name("dbt"))
+
+# Non-empty alert-lifecycle seeds (the repo's are empty) for the challenge's records plus
+# LIFECYCLE_FACILITY; what they must give: dbt_project/test_lifecycle_seeds.py.
+ACK_HEADER = (
+    "facility_id,accreditation_body,accreditation_id,acknowledged_until,acknowledged_by,note\n"
+)
+OWNER_HEADER = "facility_id,state,owner,topic_arn\n"
+CITY_TOPIC = "arn:aws:sns:us-east-1:123456789012:city-hospital"
+TEXAS_TOPIC = "arn:aws:sns:us-east-1:123456789012:texas-alerts.fifo"
+LIFECYCLE_SEEDS = {
+    "alert_owners": OWNER_HEADER
+    + f"FAC12345,,city-hospital-team,{CITY_TOPIC}\n"  # beats the TX rule below
+    + f",TX,texas-team,{TEXAS_TOPIC}\n"
+    + ",CA,california-team,\n"  # no topic
+    + 'FAC99999,,"Night rota, NY",\n',  # a quoted comma
+    "alert_acknowledgements": ACK_HEADER
+    + 'FAC12345,NCQA,NCQA500,2025-07-10,jane.doe,"renewal filed, ticket 42"\n'
+    + "FAC12345,NCQA,NCQA500,2025-07-20,jane.doe,\n"  # the latest of the two
+    + "FAC12345,Joint Commission,NCQA500,2025-12-31,ops,wrong body: matches nothing\n"
+    + "FAC54321,Joint Commission,JC2002,2025-07-05,ops,\n"
+    + "FAC99999,,X1,2025-07-31,ops,no body: matched null-safe\n",  # empty body -> null
+}
+# A facility whose accreditation has no body, for the null-safe match.
+LIFECYCLE_FACILITY = {
+    "facility_id": "FAC99999",
+    "facility_name": "Body-less Clinic",
+    "location": {"state": "NY"},
+    "accreditations": [
+        {"accreditation_body": None, "accreditation_id": "X1", "valid_until": "2025-07-01"}
+    ],
+}
 
 # Test-only AWS credentials, set in the environment of a test run: no file is read or written,
 # and the local emulator accepts any.
@@ -77,6 +111,33 @@ class DbtRun:
         return {result["unique_id"].split(".", 2)[2]: result["status"] for result in results}
 
 
+def project_copy(destination: Path, seeds: dict[str, str]) -> Path:
+    """A copy of the dbt project at `destination` with the seed files `seeds` (name -> CSV text).
+
+    Only what dbt reads is copied (dbt_project.yml, models, macros, seeds, the dbt tests); the
+    profile stays the repo's (DBT_PROFILES_DIR). Run dbt on it with run_dbt(project_dir=...).
+    """
+    destination.mkdir(parents=True, exist_ok=True)
+    shutil.copy(REPO_ROOT / "dbt_project.yml", destination)
+    for folder in ("models", "macros", "seeds"):
+        shutil.copytree(REPO_ROOT / folder, destination / folder)
+    shutil.copytree(
+        REPO_ROOT / "tests",
+        destination / "tests",
+        ignore=shutil.ignore_patterns("python", "fixtures"),
+    )
+    for name, text in seeds.items():
+        assert (destination / "seeds" / f"{name}.csv").exists(), f"no seed {name}"
+        (destination / "seeds" / f"{name}.csv").write_text(text, encoding="utf-8")
+    return destination
+
+
+def lifecycle_facilities(path: Path) -> Path:
+    """The challenge's three records and LIFECYCLE_FACILITY, written to `path`."""
+    path.write_text(CHALLENGE_SAMPLE.read_text() + json.dumps(LIFECYCLE_FACILITY) + "\n")
+    return path
+
+
 def run_dbt(
     workdir: Path,
     *args: str,
@@ -86,10 +147,12 @@ def run_dbt(
     duckdb_path: Path | None = None,
     dbt_command: Sequence[str] = (DBT,),
     extra_env: dict[str, str] | None = None,
+    project_dir: Path | None = None,
 ) -> DbtRun:
     """Run `dbt <args>` from the repo root with its artifacts (and database) under `workdir`.
 
-    `dbt_command` runs dbt some other way (a wrapper script); `extra_env` adds to its environment.
+    `dbt_command` runs dbt some other way (a wrapper script); `extra_env` adds to its environment;
+    `project_dir` runs another copy of the project (project_copy).
     """
     workdir.mkdir(parents=True, exist_ok=True)
     duckdb_path = duckdb_path or workdir / "warehouse.duckdb"
@@ -100,6 +163,8 @@ def run_dbt(
     command = [*dbt_command, *args, "--target", "local", "--target-path", str(target_path)]
     if dbt_vars:
         command += ["--vars", json.dumps(dbt_vars)]
+    if project_dir is not None:
+        command += ["--project-dir", str(project_dir)]
     completed = subprocess.run(
         command,
         cwd=REPO_ROOT,

@@ -123,7 +123,13 @@ def test_the_check_catches_duckdb_syntax() -> None:
 
 @pytest.mark.parametrize(
     "model",
-    ["base_facility_records", "stg_accreditations", "expiring_accreditations.v2"],
+    [
+        "base_facility_records",
+        "stg_accreditations",
+        "current_accreditations",
+        "expiring_accreditations.v2",
+        "expiring_accreditations.v3",
+    ],
 )
 def test_engine_specific_pieces_use_the_trino_functions(
     athena_project: AthenaProject, model: str
@@ -143,12 +149,21 @@ def test_engine_specific_pieces_use_the_trino_functions(
             "array(json)",
             "json_parse(",
         ],
-        # dbt's dateadd and datediff as dbt-athena writes them: Trino's date_add by month
-        # clamps to the end of the month; the day count is the date difference in milliseconds.
+        # dbt's datediff as dbt-athena writes it: the date difference in milliseconds.
+        "current_accreditations": [
+            "((to_milliseconds((CAST(CAST(latest_per_body.valid_until AS TIMESTAMP) AS DATE)"
+            " - CAST(CAST(date '2025-01-15' AS TIMESTAMP) AS DATE)))) / 86400000)",
+        ],
+        # dbt's dateadd as dbt-athena writes it: Trino's date_add by month clamps to the end of
+        # the month.
         "expiring_accreditations.v2": [
             "cast(date_add('month', 6, date '2025-01-15') as date)",
-            "((to_milliseconds((CAST(CAST(current_accreditations.valid_until AS TIMESTAMP) AS DATE)"
-            " - CAST(CAST(date '2025-01-15' AS TIMESTAMP) AS DATE)))) / 86400000)",
+        ],
+        # The null-safe match of acknowledgements, which Trino has as DuckDB does.
+        "expiring_accreditations.v3": [
+            "cast(date_add('month', 6, date '2025-01-15') as date)",
+            "expiring.accreditation_body is not distinct from acknowledgements.accreditation_body",
+            "expiring.accreditation_id is not distinct from acknowledgements.accreditation_id",
         ],
     }[model]
     for piece in expected:

@@ -9,6 +9,7 @@ from __future__ import annotations
 import json
 import subprocess
 import sys
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
@@ -49,22 +50,31 @@ def dbt_on_moto(workdir: Path, moto_url: str, *args: str) -> subprocess.Complete
     )
 
 
+@dataclass
+class Sent:
+    queries: list[str]  # every query Athena (the emulator) received, in no particular order
+    run_results: dict[str, Any]  # of `dbt run`
+    seed_results: dict[str, Any]  # of `dbt seed`
+
+
 @pytest.fixture(scope="module")
-def sent_queries(
-    moto_url: str, tmp_path_factory: pytest.TempPathFactory
-) -> tuple[list[str], dict[str, Any]]:
+def sent_queries(moto_url: str, tmp_path_factory: pytest.TempPathFactory) -> Sent:
     s3 = boto3.client("s3", region_name="us-east-1")
     for bucket in (BUCKET, RESULTS_BUCKET):
         s3.create_bucket(Bucket=bucket)
     for path in sorted((FIXTURES_DIR / "bad_input").glob("*.ndjson")):
         s3.upload_file(str(path), BUCKET, f"raw/{path.name}")
     workdir = tmp_path_factory.mktemp("athena_on_moto")
+    results = {}
     for args in (
         ["run-operation", "create_raw_facility_lines"],
+        ["seed"],
         ["run", "--vars", json.dumps({"as_of_date": AS_OF, "max_rejected_share": 1})],
     ):
         completed = dbt_on_moto(workdir, moto_url, *args)
         assert completed.returncode == 0, completed.stdout[-4000:] + completed.stderr[-2000:]
+        if args[0] != "run-operation":
+            results[args[0]] = json.loads((workdir / "target" / "run_results.json").read_text())
     athena = boto3.client("athena", region_name="us-east-1")
     ids: list[str] = []
     for page in athena.get_paginator("list_query_executions").paginate():
@@ -73,14 +83,11 @@ def sent_queries(
         athena.get_query_execution(QueryExecutionId=query_id)["QueryExecution"]["Query"]
         for query_id in ids
     ]
-    run_results = json.loads((workdir / "target" / "run_results.json").read_text())
-    return queries, run_results
+    return Sent(queries, results["run"], results["seed"])
 
 
-def test_every_model_ran_on_the_emulator(
-    sent_queries: tuple[list[str], dict[str, Any]], athena_project: AthenaProject
-) -> None:
-    _, run_results = sent_queries
+def test_every_model_ran_on_the_emulator(sent_queries: Sent, athena_project: AthenaProject) -> None:
+    run_results = sent_queries.run_results
     statuses = {result["unique_id"]: result["status"] for result in run_results["results"]}
     # An ephemeral model is no statement of its own: it is compiled into the models that read it.
     built = {
@@ -92,12 +99,12 @@ def test_every_model_ran_on_the_emulator(
 
 
 def test_schema_and_raw_table_statements_reached_athena(
-    sent_queries: tuple[list[str], dict[str, Any]],
+    sent_queries: Sent,
 ) -> None:
-    queries, _ = sent_queries
+    queries = sent_queries.queries
     # The raw-table operation creates the schema (database); dbt then finds it in Glue.
     assert any("create database if not exists `accreditation_monitor`" in q for q in queries)
-    [raw_ddl] = {q for q in queries if "create external table" in q}
+    [raw_ddl] = {q for q in queries if "create external table" in q and "facility_lines" in q}
     assert f"location 's3://{BUCKET}/raw/'" in raw_ddl
     assert "fields terminated by '\\001'" in raw_ddl
     tree = sqlglot.parse_one(raw_ddl, read="athena")
@@ -106,10 +113,10 @@ def test_schema_and_raw_table_statements_reached_athena(
 
 
 def test_each_statement_sent_is_the_compiled_sql(
-    sent_queries: tuple[list[str], dict[str, Any]], athena_project: AthenaProject
+    sent_queries: Sent, athena_project: AthenaProject
 ) -> None:
     # The adapter re-flows white space (blank lines, indentation) before sending; compare words.
-    queries = [" ".join(query.split()) for query in sent_queries[0]]
+    queries = [" ".join(query.split()) for query in sent_queries.queries]
     for unique_id, node in athena_project.nodes("model").items():
         relation = node["relation_name"]
         materialization = node["config"]["materialized"]
@@ -126,7 +133,7 @@ def test_each_statement_sent_is_the_compiled_sql(
 
 
 def test_descriptions_reached_the_glue_catalog(
-    sent_queries: tuple[list[str], dict[str, Any]],
+    sent_queries: Sent,
 ) -> None:
     table = boto3.client("glue", region_name="us-east-1").get_table(
         DatabaseName="accreditation_monitor", Name="expiring_accreditations_v2"
@@ -137,3 +144,21 @@ def test_descriptions_reached_the_glue_catalog(
         for column in table["StorageDescriptor"]["Columns"]
     }
     assert "valid_until - as_of_date" in columns["days_until_expiry"]
+
+
+def test_every_seed_loaded_on_the_emulator_with_its_declared_types(
+    sent_queries: Sent, athena_project: AthenaProject
+) -> None:
+    statuses = {
+        result["unique_id"]: result["status"] for result in sent_queries.seed_results["results"]
+    }
+    seeds = athena_project.nodes("seed")
+    assert statuses == dict.fromkeys(seeds, "success")
+    # dbt-athena uploads the CSV, reads it as text and casts each column to its column_types in
+    # a CTAS; the empty alert seeds go the same way.
+    queries = [" ".join(query.split()) for query in sent_queries.queries]
+    for seed in seeds.values():
+        relation = seed["relation_name"]
+        [ctas] = [q for q in queries if f"create table {relation}" in q]
+        for column, data_type in seed["config"]["column_types"].items():
+            assert f"cast(nullif({column}, '') as {data_type}) as {column}" in ctas, column

@@ -6,11 +6,14 @@ must equal the `local` target's rows. What transpiling cannot express is emulate
 here: `is_json_scalar` (Trino only) becomes a DuckDB macro of the same meaning, dbt-athena's day
 count `to_milliseconds(d2 - d1) / 86400000` becomes DuckDB's `date_diff('millisecond', d1, d2)
 // 86400000` (see `with_trino_day_counts`), and one scan thread stands for Athena reading each
-small file as one split (see macros/raw_facility_lines.sql on line numbers).
+small file as one split (see macros/raw_facility_lines.sql on line numbers). Seeds are loaded
+as dbt-athena loads them (`create_csv_table_upload`): dbt's CSV reader, then every column read
+as text and `cast(nullif(column, '') as <column_types>)`.
 """
 
 from __future__ import annotations
 
+import csv
 import json
 import subprocess
 import sys
@@ -23,7 +26,16 @@ import duckdb
 import pytest
 import sqlglot
 from athena_testing import AS_OF, AthenaProject
-from dbt_testing import FIXTURES_DIR, MART_TABLES, REPO_ROOT, DbtRun
+from dbt_testing import (
+    FIXTURES_DIR,
+    LIFECYCLE_SEEDS,
+    MART_TABLES,
+    REPO_ROOT,
+    DbtRun,
+    lifecycle_facilities,
+    project_copy,
+    run_dbt,
+)
 from sqlglot import expressions as exp
 
 TRINO_FUNCTIONS_AS_DUCKDB_MACROS = [
@@ -95,13 +107,34 @@ def models_in_build_order(athena_project: AthenaProject) -> list[dict[str, Any]]
     return ordered
 
 
+def load_seeds_as_athena_does(
+    con: duckdb.DuckDBPyConnection, athena_project: AthenaProject, seeds_dir: Path
+) -> None:
+    """Each seed as dbt-athena's upload path makes it: text columns, then cast(nullif(...))."""
+    for seed in athena_project.nodes("seed").values():
+        with (seeds_dir / f"{seed['name']}.csv").open(newline="", encoding="utf-8") as handle:
+            header, *rows = list(csv.reader(handle))
+        # dbt's CSV reader (agate) reads '' and 'null' in a text column as null, and dbt-athena
+        # uploads a null as an empty field.
+        rows = [[None if value in ("", "null") else value for value in row] for row in rows]
+        types = seed["config"]["column_types"]
+        assert sorted(types) == sorted(header), seed["name"]
+        staging = f"{seed['name']}__dbt_tmp"
+        con.execute(f"create table {staging} ({', '.join(f'{c} varchar' for c in header)})")
+        if rows:
+            con.executemany(f"insert into {staging} values ({', '.join('?' * len(header))})", rows)
+        casts = ", ".join(f"cast(nullif({c}, '') as {types[c]}) as {c}" for c in header)
+        con.execute(f"create table {seed['relation_name']} as select {casts} from {staging}")
+
+
 def run_athena_sql_in_duckdb(
-    athena_project: AthenaProject, files: list[Path], local: DbtRun
+    athena_project: AthenaProject, files: list[Path], local: DbtRun, seeds_dir: Path
 ) -> duckdb.DuckDBPyConnection:
     con = duckdb.connect()
     con.execute("set threads = 1")
     con.execute("attach ':memory:' as awsdatacatalog")
     con.execute("create schema awsdatacatalog.accreditation_monitor")
+    load_seeds_as_athena_does(con, athena_project, seeds_dir)
     con.execute(
         "create table awsdatacatalog.accreditation_monitor.facility_lines"
         ' (line varchar, "$path" varchar)'
@@ -152,16 +185,45 @@ def python_pipeline_row_counts(pattern: str, out_dir: Path) -> dict[str, int]:
     }
 
 
+Dataset = tuple[list[Path], DbtRun, dict[str, int], Path]
+
+
 @pytest.fixture(
     scope="module",
-    params=["bad_input", "generated"],
+    params=["bad_input", "generated", "lifecycle"],
 )
 def dataset(
     request: pytest.FixtureRequest,
     tmp_path_factory: pytest.TempPathFactory,
     dbt_build: Callable[..., DbtRun],
-) -> tuple[list[Path], DbtRun, dict[str, int]]:
-    """The files, their local build and the row counts some models must have."""
+) -> Dataset:
+    """The files, their local build, the row counts some models must have, the seeds folder."""
+    if request.param == "lifecycle":
+        # The repo's alert seeds are empty: a copy of the project with rules and
+        # acknowledgements, on the challenge's records plus a facility without a body, so that
+        # the owner and acknowledgement joins of expiring_accreditations v3 compare real values.
+        root = tmp_path_factory.mktemp("lifecycle")
+        facilities = lifecycle_facilities(root / "facilities.ndjson")
+        project = project_copy(root / "project", LIFECYCLE_SEEDS)
+        local = run_dbt(
+            root / "work",
+            "build",
+            facilities_path=facilities,
+            as_of_date=AS_OF,
+            project_dir=project,
+        )
+        assert local.returncode == 0, local.output[-4000:]
+        # As of AS_OF: FAC12345's NCQA500, FAC54321's JC2002 and FAC99999's X1 expire by the
+        # horizon, each with an owner and an acknowledgement (dbt_project/test_lifecycle_seeds.py
+        # pins the values on DuckDB).
+        expected = {
+            "alert_owners": 4,
+            "alert_acknowledgements": 5,
+            "current_accreditations": 5,
+            "expiring_accreditations_v3": 3,
+            "expiring_accreditations_v3 with owner and acknowledgement": 3,
+        }
+        return [facilities], local, expected, project / "seeds"
     if request.param == "bad_input":
         folder = FIXTURES_DIR / "bad_input"
         extra_vars: dict[str, Any] | None = {"max_rejected_share": 1}
@@ -203,22 +265,28 @@ def dataset(
         }
         assert expected["facility_summary_v2"] == stats["facilities"]
     files = sorted(folder.glob("*.ndjson"))
-    return files, dbt_build(folder / "*.ndjson", AS_OF, extra_vars), expected
+    return files, dbt_build(folder / "*.ndjson", AS_OF, extra_vars), expected, REPO_ROOT / "seeds"
 
 
 def test_every_model_gives_the_same_rows_on_both_engines(
-    athena_project: AthenaProject, dataset: tuple[list[Path], DbtRun, dict[str, int]]
+    athena_project: AthenaProject, dataset: Dataset
 ) -> None:
-    files, local, expected = dataset
-    con = run_athena_sql_in_duckdb(athena_project, files, local)
+    files, local, expected, seeds_dir = dataset
+    con = run_athena_sql_in_duckdb(athena_project, files, local, seeds_dir)
     compared = {}
-    for model in models_in_build_order(athena_project):
-        alias = model["relation_name"].split(".")[-1].strip('"')
-        athena_columns, athena_rows = rows_of(con, model["relation_name"])
+    relations = [*athena_project.nodes("seed").values(), *models_in_build_order(athena_project)]
+    for node in relations:
+        alias = node["relation_name"].split(".")[-1].strip('"')
+        athena_columns, athena_rows = rows_of(con, node["relation_name"])
         local_columns, local_rows = rows_of(con, f"local_build.main.{alias}")
         assert athena_columns == local_columns, alias
         assert athena_rows == local_rows, alias
         compared[alias] = sum(local_rows.values())
     assert set(compared) >= {*MART_TABLES, "rejected_records", "rejected_accreditations"}
+    [(owned_and_acknowledged,)] = con.execute(
+        "select count(*) from awsdatacatalog.accreditation_monitor.expiring_accreditations_v3"
+        " where owner is not null and acknowledged_until is not null"
+    ).fetchall()
+    compared["expiring_accreditations_v3 with owner and acknowledgement"] = owned_and_acknowledged
     # Equal and empty proves nothing: the models hold the rows known for these files.
     assert {name: compared[name] for name in expected} == expected

@@ -79,6 +79,8 @@ def test_the_default_is_the_utc_date_the_invocation_started(
     as_of = run_started_at.astimezone(UTC).date()
     [(mart_date,)] = run.rows(
         "select as_of_date from main.expiring_accreditations_v2"
+        " union select as_of_date from main.expiring_accreditations_v3"
+        " union select as_of_date from main.current_accreditations"
         " union select as_of_date from main.accredited_facilities_by_state_v2"
     )
     assert mart_date == as_of
@@ -103,8 +105,10 @@ def test_every_model_and_test_of_the_build_carries_that_one_date(
     assert dated == {unique_id for unique_id, node in nodes.items() if calls_an_as_of_macro(node)}
     assert {unique_id for unique_id in dated if unique_id.startswith("model.")} == {
         "model.accreditation_monitor.int_facility_accreditation_stats",
+        "model.accreditation_monitor.current_accreditations",
         "model.accreditation_monitor.expiring_accreditations.v1",
         "model.accreditation_monitor.expiring_accreditations.v2",
+        "model.accreditation_monitor.expiring_accreditations.v3",
         "model.accreditation_monitor.accredited_facilities_by_state.v2",
     }
     # ... and it is the same date everywhere, however far the clock moved during the build.

@@ -41,8 +41,13 @@ def test_negative_count_and_repeated_body_less_entries_warn(
 
     # Test names carry a hash suffix after the name dbt gives them.
     statuses = {name.split(".")[0]: status for name, status in run.results_by_name().items()}
-    assert statuses["one_row_per_facility_and_body_expiring_accreditations_v2"] == "pass"
-    assert statuses["body_less_entries_repeated_expiring_accreditations_v2"] == "warn"
+    for version in (2, 3):
+        assert (
+            statuses[f"one_row_per_facility_and_body_expiring_accreditations_v{version}"] == "pass"
+        )
+        assert statuses[f"body_less_entries_repeated_expiring_accreditations_v{version}"] == "warn"
+    assert statuses["one_row_per_facility_and_body_current_accreditations"] == "pass"
+    assert statuses["body_less_entries_repeated_current_accreditations"] == "warn"
     for version in (1, 2):
         name = f"expression_is_true_facility_summary_v{version}_employee_count__employee_count_0"
         assert statuses[name] == "warn"
@@ -50,6 +55,10 @@ def test_negative_count_and_repeated_body_less_entries_warn(
     assert run.rows(
         "select accreditation_body, accreditation_id, cast(valid_until as varchar)"
         " from expiring_accreditations_v2 order by accreditation_id"
+    ) == [("NCQA", "N1", "2025-07-31"), (None, "X1", "2025-06-30"), (None, "X1", "2025-06-30")]
+    assert run.rows(
+        "select accreditation_body, accreditation_id, cast(valid_until as varchar)"
+        " from expiring_accreditations_v3 order by accreditation_id"
     ) == [("NCQA", "N1", "2025-07-31"), (None, "X1", "2025-06-30"), (None, "X1", "2025-06-30")]
 
 

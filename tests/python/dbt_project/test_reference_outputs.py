@@ -62,6 +62,36 @@ def test_stage_2_may(may: DbtRun) -> None:
     ]
 
 
+def test_stage_2_v3_is_v2_with_the_lifecycle_columns(january: DbtRun, may: DbtRun) -> None:
+    # The repo's seeds are empty: no owner, no acknowledgement.
+    for run in (january, may):
+        assert run.rows(
+            "select facility_id, facility_name, state, accreditation_body, accreditation_id,"
+            " valid_until, as_of_date, days_until_expiry, status, null, null, null"
+            " from main.expiring_accreditations_v2 order by facility_id"
+        ) == run.rows("select * from main.expiring_accreditations_v3 order by facility_id")
+    assert may.rows(
+        "select facility_id, accreditation_id, days_until_expiry, owner, owner_topic_arn,"
+        " acknowledged_until from main.expiring_accreditations_v3 order by facility_id"
+    ) == [
+        ("FAC12345", "NCQA500", 46, None, None, None),
+        ("FAC54321", "JC2002", -227, None, None, None),
+    ]
+
+
+def test_current_accreditations_have_no_horizon(january: DbtRun) -> None:
+    assert january.rows(
+        "select facility_id, accreditation_body, accreditation_id, valid_until,"
+        " days_until_expiry, status from main.current_accreditations"
+        " order by facility_id, valid_until"
+    ) == [
+        ("FAC12345", "NCQA", "NCQA500", date(2025, 6, 30), 166, "expiring"),
+        ("FAC12345", "Joint Commission", "JC1001", date(2026, 12, 31), 715, "expiring"),
+        ("FAC54321", "Joint Commission", "JC2002", date(2024, 9, 30), -107, "expired"),
+        ("FAC67890", "NCQA", "NCQA700", date(2025, 12, 31), 350, "expiring"),
+    ]
+
+
 def test_stage_4_v1_and_v2(january: DbtRun) -> None:
     assert sorted(january.rows("select * from main.accredited_facilities_by_state_v1")) == [
         ("CA", 1),

@@ -37,7 +37,8 @@ CHROMIUM = Path("/usr/bin/chromium")
 CHROMIUM_INSTALL_FAILED = ARTIFACTS / "chromium-install-failed.log"
 CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking"]
 EXPOSURE_LABEL = "Expiry notifier (Amazon SNS)"
-MODEL_ROUTE = f"#!/model/model.{PROJECT}.expiring_accreditations.v2"
+# The version the notifier reads (the latest).
+MODEL_ROUTE = f"#!/model/model.{PROJECT}.expiring_accreditations.v3"
 # The cytoscape instance behind the lineage graph: its visible nodes and edges, by label.
 VISIBLE_GRAPH = """() => {
     const container = document.getElementById('cy');
@@ -327,16 +328,22 @@ def test_the_page_in_chromium_shows_the_marts_the_exposure_and_the_lineage(
             ("base_facility_lines", "base_facility_records"),
             ("base_facility_records", "rejected_records"),
             ("stg_accreditations", "rejected_accreditations"),
-            ("stg_accreditations", "expiring_accreditations_v2"),
-            ("expiring_accreditations_v2", EXPOSURE_LABEL),
+            ("stg_accreditations", "current_accreditations"),
+            ("current_accreditations", "expiring_accreditations_v2"),
+            ("current_accreditations", "expiring_accreditations_v3"),
+            ("alert_owners", "expiring_accreditations_v3"),
+            ("alert_acknowledgements", "expiring_accreditations_v3"),
+            ("expiring_accreditations_v3", EXPOSURE_LABEL),
+            ("current_accreditations", EXPOSURE_LABEL),
         ]:
             assert edge in edges, edge
         page.screenshot(path=ARTIFACTS / "docs_full_lineage.png")
 
-        # Narrowed to the lineage of expiring_accreditations v2: raw files to the notifier.
+        # Narrowed to the lineage of expiring_accreditations v3: raw files and the alert seeds
+        # to the notifier.
         page.fill(
             "input[ng-model='selectorService.selection.dirty.include']",
-            "+expiring_accreditations.v2+",
+            "+expiring_accreditations.v3+",
         )
         page.click("#submit-graph-selection")
         page.wait_for_function(f"() => ({VISIBLE_GRAPH})().nodes.length < {len(graph['nodes'])}")
@@ -348,7 +355,10 @@ def test_the_page_in_chromium_shows_the_marts_the_exposure_and_the_lineage(
             "base_facility_records",
             "stg_facilities",
             "stg_accreditations",
-            "expiring_accreditations_v2",
+            "current_accreditations",
+            "alert_owners",
+            "alert_acknowledgements",
+            "expiring_accreditations_v3",
             EXPOSURE_LABEL,
         }
         page.screenshot(path=ARTIFACTS / "docs_lineage_expiring_accreditations.png")

@@ -60,7 +60,7 @@ def test_every_model_and_version_is_described(manifest: dict[str, Any]) -> None:
     assert sorted(node["original_file_path"] for node in found.values()) == sorted(
         str(path.relative_to(REPO_ROOT)) for path in (REPO_ROOT / "models").rglob("*.sql")
     )
-    assert len(found) == 15
+    assert len(found) == 17
     assert [uid for uid, node in found.items() if not node["description"].strip()] == []
 
 
@@ -105,7 +105,7 @@ def test_every_mart_has_an_enforced_contract_and_a_unique_key_test(
         for uid, node in models(manifest).items()
         if node["original_file_path"].startswith(MARTS_DIR)
     }
-    assert len(marts) == 7
+    assert len(marts) == 9
     tested: dict[str, set[str]] = defaultdict(set)
     for test in own(manifest["nodes"], "test").values():
         name = (test.get("test_metadata") or {}).get("name")
@@ -175,15 +175,21 @@ def test_the_notifier_exposure_reads_the_latest_expiring_accreditations(
     manifest: dict[str, Any],
 ) -> None:
     exposure = manifest["exposures"][f"exposure.{PROJECT}.notifier"]
-    latest = manifest["nodes"][f"model.{PROJECT}.expiring_accreditations.v2"]
-    assert latest["latest_version"] == 2
+    latest = manifest["nodes"][f"model.{PROJECT}.expiring_accreditations.v3"]
+    assert latest["latest_version"] == 3
     assert exposure["type"] == "application"
     assert exposure["owner"]["name"] or exposure["owner"]["email"]
     assert exposure["maturity"] in {"low", "medium", "high"}
     assert exposure["url"] and exposure["description"].strip()
-    assert exposure["depends_on"]["nodes"] == [latest["unique_id"]]
+    # The latest version (an unpinned ref, so a new version needs no edit here) and the current
+    # accreditations, which tell a renewal from an accreditation that no longer appears.
+    assert sorted(exposure["depends_on"]["nodes"]) == [
+        f"model.{PROJECT}.current_accreditations",
+        latest["unique_id"],
+    ]
     assert exposure["refs"] == [
-        {"name": "expiring_accreditations", "package": None, "version": None}
+        {"name": "expiring_accreditations", "package": None, "version": None},
+        {"name": "current_accreditations", "package": None, "version": None},
     ]
 
 
