@@ -78,6 +78,7 @@ BENCH_ARGS ?=
 bench: setup
 	@uptime
 	$(BIN)/python bench/run_bench.py --count $(N) $(BENCH_ARGS)
+	$(BIN)/python bench/ledger_bench.py
 	@uptime
 
 # The hooks of .pre-commit-config.yaml over their whole scopes, as the tests run them.

@@ -19,6 +19,7 @@ import sys
 import time
 import urllib.request
 from pathlib import Path
+from typing import Any
 
 ROOT = Path(__file__).resolve().parent.parent
 REGION = "us-east-1"
@@ -49,7 +50,9 @@ def start_moto(port: int) -> subprocess.Popen[bytes]:
     raise SystemExit("moto server did not start within 30 s")
 
 
-def alerts(count: int) -> list[object]:
+def notices(count: int) -> list[Any]:
+    """Every alert new, as on a first send: the lifecycle path the notifier takes."""
+    from notifier.lifecycle import RepeatIntervals, evaluate
     from notifier.tiers import Thresholds, to_alerts
 
     # -10 .. 80 days: every tier, lapsed ones too.
@@ -63,17 +66,24 @@ def alerts(count: int) -> list[object]:
             "2025-10-01",
             "2025-08-31",
             i % 91 - 10,
+            None,
+            None,
+            None,
         )
         for i in range(count)
     ]
-    return list(to_alerts(rows, Thresholds()))
+    evaluation = evaluate(
+        to_alerts(rows, Thresholds()), {}, lambda: "2025-08-31", RepeatIntervals(), lambda ids: []
+    )
+    return list(evaluation.notices)
 
 
 def run(count: int, workers: int, sqs: bool) -> dict[str, object]:
     import boto3
 
+    from notifier.audit import Unevaluated
     from notifier.aws import sns_client
-    from notifier.messages import GroupBy, build_messages
+    from notifier.messages import GroupBy, Layout, build_messages
     from notifier.publisher import Publisher
     from notifier.routing import Routing
     from notifier.tiers import Thresholds
@@ -88,7 +98,8 @@ def run(count: int, workers: int, sqs: bool) -> dict[str, object]:
         ]["QueueArn"]
         sns.subscribe(TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn)
     routing = Routing.from_options(topic_arn, {})
-    messages = build_messages(alerts(count), GroupBy.FACILITY, routing, Thresholds())
+    layout = Layout(GroupBy.FACILITY, routing, Thresholds())
+    messages = build_messages(notices(count), layout, "2025-08-31", Unevaluated())
     assert len(messages) == count, "one message per facility, one alert each"
 
     # The same clients (retry policy included) the notifier's send uses.
@@ -98,6 +109,7 @@ def run(count: int, workers: int, sqs: bool) -> dict[str, object]:
         client.publish(
             TopicArn=message.topic.arn,
             Message=message.body,
+            MessageStructure="json",
             Subject=message.subject,
             MessageAttributes=message.attributes,
         )

@@ -2,15 +2,22 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict, dataclass
 from pathlib import Path
 from typing import Any
 
 from notifier.artifacts import locate_mart
+from notifier.errors import StaleArtifactsError
 from notifier.profile import Target
 from notifier.reader import run_query
 
+log = logging.getLogger(__name__)
+
 AUDIT_MODEL = "load_audit"
+REJECTED_ENTRIES_MODEL = "rejected_accreditations"
+# Facilities named in a footer; the rest are counted.
+_FACILITIES_NAMED = 10
 
 
 @dataclass(frozen=True)
@@ -39,3 +46,105 @@ def read_load_totals(target: Target, target_path: Path) -> LoadTotals:
     rows = list(run_query(target, sql, [], relation.sql).rows)
     files, lines, facilities, rejected, accreditations = (int(value) for value in rows[0])
     return LoadTotals(files, lines, facilities, rejected, accreditations)
+
+
+def _plural(number: int, noun: str, plural: str) -> str:
+    return f"{number} {noun if number == 1 else plural}"
+
+
+@dataclass(frozen=True)
+class Unevaluated:
+    """What the last build could not read, so no alert can cover it: said in every digest, so
+    that "no alert" never hides "could not read".
+
+    Superseded duplicates are not counted: a later record of the same facility was read.
+    """
+
+    invalid_json: int = 0
+    not_an_object: int = 0
+    missing_facility_id: int = 0
+    entries_rejected: int = 0
+    facility_count: int = 0
+    facilities: tuple[str, ...] = ()
+    # False when the build's audit tables could not be found or read.
+    known: bool = True
+
+    @property
+    def lines(self) -> int:
+        return self.invalid_json + self.not_an_object + self.missing_facility_id
+
+    def footer(self) -> str:
+        if not self.known:
+            return "Could not check the build's rejected input (load_audit is not readable)."
+        if not self.lines and not self.entries_rejected:
+            return "Every input line and accreditation entry was read."
+        parts = []
+        if self.lines:
+            kinds = [
+                f"{count} {kind}"
+                for count, kind in (
+                    (self.invalid_json, "invalid JSON"),
+                    (self.not_an_object, "not an object"),
+                    (self.missing_facility_id, "without facility_id"),
+                )
+                if count
+            ]
+            parts.append(
+                f"{_plural(self.lines, 'unreadable line', 'unreadable lines')} ({', '.join(kinds)})"
+                " in rejected_records"
+            )
+        if self.entries_rejected:
+            named = ", ".join(self.facilities)
+            more = self.facility_count - len(self.facilities)
+            named += f" and {more} more" if more > 0 else ""
+            entries = _plural(
+                self.entries_rejected,
+                "rejected accreditation entry",
+                "rejected accreditation entries",
+            )
+            at = _plural(self.facility_count, "facility", "facilities")
+            parts.append(f"{entries} at {at} ({named}) in rejected_accreditations")
+        return "Not evaluated, so no alert covers them: " + "; ".join(parts) + "."
+
+    def as_json(self) -> dict[str, Any]:
+        return {
+            "known": self.known,
+            "lines_rejected": self.lines,
+            "invalid_json": self.invalid_json,
+            "not_an_object": self.not_an_object,
+            "missing_facility_id": self.missing_facility_id,
+            "accreditation_entries_rejected": self.entries_rejected,
+            "facilities_with_rejected_entries": self.facility_count,
+            "facilities": list(self.facilities),
+        }
+
+
+def read_unevaluated(target: Target, target_path: Path) -> Unevaluated:
+    try:
+        audit = locate_mart(target_path, AUDIT_MODEL).relation
+        entries = locate_mart(target_path, REJECTED_ENTRIES_MODEL).relation
+    except StaleArtifactsError as exc:
+        log.warning("cannot tell what the build rejected", extra={"fields": {"problem": str(exc)}})
+        return Unevaluated(known=False)
+    sums = (
+        "select coalesce(sum(rejected_invalid_json), 0), coalesce(sum(rejected_not_an_object), 0), "
+        "coalesce(sum(rejected_missing_facility_id), 0), "
+        f"coalesce(sum(accreditations_rejected), 0) from {audit.sql}"
+    )
+    invalid_json, not_an_object, missing_id, rejected = (
+        int(value) for value in next(run_query(target, sums, [], audit.sql).rows)
+    )
+    facilities = (
+        "select facility_id, count(*) over () from "
+        f"(select distinct facility_id from {entries.sql}) as concerned "
+        f"order by facility_id limit {_FACILITIES_NAMED}"
+    )
+    rows = list(run_query(target, facilities, [], entries.sql).rows)
+    return Unevaluated(
+        invalid_json=invalid_json,
+        not_an_object=not_an_object,
+        missing_facility_id=missing_id,
+        entries_rejected=rejected,
+        facility_count=int(rows[0][1]) if rows else 0,
+        facilities=tuple(str(row[0]) for row in rows),
+    )

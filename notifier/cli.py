@@ -18,10 +18,12 @@ from botocore.exceptions import NoCredentialsError
 
 from notifier.errors import EXIT_BAD_INPUT, EXIT_FAILED, BadInputError, NotifierError
 from notifier.export import parse_destination
-from notifier.ledger import DEFAULT_FILE_NAME
+from notifier.ledger import DEFAULT_FILE_NAME, DEFAULT_RETENTION_DAYS
+from notifier.ledger_listing import LISTING_FORMATS, write_listing
+from notifier.lifecycle import RepeatIntervals
 from notifier.logs import report_error, setup_logging
 from notifier.mart import MartOptions
-from notifier.messages import GroupBy
+from notifier.messages import GroupBy, Layout, render_messages
 from notifier.pipeline import RunOptions, run_pipeline
 from notifier.preview import PreviewOptions, run_preview
 from notifier.routing import Routing, Topic
@@ -40,6 +42,7 @@ class CommonOptions:
     target: str | None
     target_path: Path | None
     thresholds: Thresholds
+    repeat: RepeatIntervals
     allow_stale: bool
     ledger: str
     resend: bool
@@ -62,6 +65,8 @@ class PublishOptions:
 
     routing: Routing
     group_by: GroupBy
+    split_by_state: bool
+    ledger_retention_days: int
     cloudwatch_namespace: str | None
     max_attempts: int
     lock_timeout: float
@@ -72,13 +77,14 @@ class PublishOptions:
     ) -> SendOptions:
         return SendOptions(
             mart=common.mart(),
-            routing=self.routing,
-            group_by=self.group_by,
+            layout=Layout(self.group_by, self.routing, common.thresholds, self.split_by_state),
             ledger=common.ledger,
             resend=common.resend,
             dry_run=dry_run,
             max_attempts=self.max_attempts,
             lock_timeout=self.lock_timeout,
+            repeat=common.repeat,
+            ledger_retention_days=self.ledger_retention_days,
             workers=self.workers,
             summary_json=summary_json,
             cloudwatch_namespace=self.cloudwatch_namespace,
@@ -134,6 +140,30 @@ _COMMON_OPTIONS = [
         help="Medium: up to N days; later: no alert.",
     ),
     click.option(
+        "--critical-repeat-days",
+        type=click.IntRange(0),
+        default=7,
+        show_default=True,
+        envvar="NOTIFIER_CRITICAL_REPEAT_DAYS",
+        help="Remind every N days while an alert stays critical (lapsed too); 0: never.",
+    ),
+    click.option(
+        "--high-repeat-days",
+        type=click.IntRange(0),
+        default=14,
+        show_default=True,
+        envvar="NOTIFIER_HIGH_REPEAT_DAYS",
+        help="Remind every N days while an alert stays high; 0: never.",
+    ),
+    click.option(
+        "--medium-repeat-days",
+        type=click.IntRange(0),
+        default=0,
+        show_default=True,
+        envvar="NOTIFIER_MEDIUM_REPEAT_DAYS",
+        help="Remind every N days while an alert stays medium; 0: never.",
+    ),
+    click.option(
         "--allow-stale",
         is_flag=True,
         help="Read the mart even if the last dbt run did not build and test it.",
@@ -143,7 +173,11 @@ _COMMON_OPTIONS = [
         envvar="NOTIFIER_LEDGER",
         help=f"Ledger path or s3://BUCKET/KEY [default: PROJECT_DIR/{DEFAULT_FILE_NAME}].",
     ),
-    click.option("--resend", is_flag=True, help="Ignore the ledger: include alerts already sent."),
+    click.option(
+        "--resend",
+        is_flag=True,
+        help="Ignore the ledger: every due alert is new again (and nothing is resolved).",
+    ),
     click.option(
         "--log-format",
         type=click.Choice(["text", "json"]),
@@ -184,7 +218,22 @@ _PUBLISH_OPTIONS = [
         default="tier",
         show_default=True,
         envvar="NOTIFIER_GROUP_BY",
-        help="tier: one digest per tier; facility: one message per facility and tier.",
+        help="tier: one digest per event and tier (and owner); facility: one message per "
+        "facility, event and tier.",
+    ),
+    click.option(
+        "--split-by-state",
+        is_flag=True,
+        envvar="NOTIFIER_SPLIT_BY_STATE",
+        help="One digest per state, so a subscription filtering on `state` gets only its own.",
+    ),
+    click.option(
+        "--ledger-retention-days",
+        type=click.IntRange(0),
+        default=DEFAULT_RETENTION_DAYS,
+        show_default=True,
+        envvar="NOTIFIER_LEDGER_RETENTION_DAYS",
+        help="Days a resolved alert stays in the ledger's archive before it is deleted.",
     ),
     click.option(
         "--cloudwatch-namespace",
@@ -238,6 +287,11 @@ def _common_options(command: Command) -> Command:
             thresholds=Thresholds(
                 kwargs.pop("critical_days"), kwargs.pop("high_days"), kwargs.pop("medium_days")
             ),
+            repeat=RepeatIntervals(
+                kwargs.pop("critical_repeat_days"),
+                kwargs.pop("high_repeat_days"),
+                kwargs.pop("medium_repeat_days"),
+            ),
             allow_stale=kwargs.pop("allow_stale"),
             ledger=kwargs.pop("ledger") or str(project_dir / DEFAULT_FILE_NAME),
             resend=kwargs.pop("resend"),
@@ -264,6 +318,8 @@ def _publish_options(command: Command) -> Command:
         publish = PublishOptions(
             routing=routing,
             group_by=GroupBy(kwargs.pop("group_by")),
+            split_by_state=kwargs.pop("split_by_state"),
+            ledger_retention_days=kwargs.pop("ledger_retention_days"),
             cloudwatch_namespace=kwargs.pop("cloudwatch_namespace"),
             max_attempts=kwargs.pop("max_attempts"),
             lock_timeout=kwargs.pop("lock_timeout"),
@@ -343,9 +399,11 @@ def cli() -> None:
     help="json is NDJSON, one alert a line.",
 )
 def preview(common: CommonOptions, output_format: str) -> None:
-    """Show the alerts a send would publish (the ledger's are left out unless --resend)."""
+    """Show the notices a send would publish now, each with its event (new, escalated, lapsed,
+    reminder, resolved)."""
     run_preview(
-        PreviewOptions(common.mart(), common.ledger, common.resend, output_format), sys.stdout
+        PreviewOptions(common.mart(), common.ledger, common.resend, output_format, common.repeat),
+        sys.stdout,
     )
 
 
@@ -355,15 +413,27 @@ def preview(common: CommonOptions, output_format: str) -> None:
 @_publish_options
 @click.option("--dry-run", is_flag=True, help="Build the messages; publish and record nothing.")
 @click.option(
+    "--show-messages",
+    is_flag=True,
+    help="Print every message (subject, attributes, email text) before the summary.",
+)
+@click.option(
     "--summary-json",
     type=click.Path(dir_okay=False, path_type=Path),
     help="Also write the run summary as JSON to this file.",
 )
 def send(
-    common: CommonOptions, publish: PublishOptions, dry_run: bool, summary_json: Path | None
+    common: CommonOptions,
+    publish: PublishOptions,
+    dry_run: bool,
+    show_messages: bool,
+    summary_json: Path | None,
 ) -> None:
-    """Publish the alerts the ledger has not recorded yet to Amazon SNS."""
-    summary = run_send(publish.send(common, dry_run, summary_json))
+    """Publish today's notices to Amazon SNS and record them in the ledger."""
+    result = run_send(publish.send(common, dry_run, summary_json))
+    if show_messages:
+        click.echo(render_messages(result.messages), nl=False)
+    summary = result.summary
     click.echo(summary.render())
     if not summary.ok:
         sys.exit(EXIT_FAILED)
@@ -444,6 +514,46 @@ def run(
     if report.exit_code:
         report_error(f"run {report.status}: " + "; ".join(report.problems), report.exit_code)
     sys.exit(report.exit_code)
+
+
+@cli.command()
+@_handle_errors
+@click.option(
+    "--project-dir",
+    type=click.Path(file_okay=False, path_type=Path),
+    default=".",
+    show_default=True,
+    envvar="DBT_PROJECT_DIR",
+    help="dbt project root (where the default ledger lives).",
+)
+@click.option(
+    "--ledger",
+    "ledger_spec",
+    envvar="NOTIFIER_LEDGER",
+    help=f"Ledger path or s3://BUCKET/KEY [default: PROJECT_DIR/{DEFAULT_FILE_NAME}].",
+)
+@click.option("--closed", is_flag=True, help="List resolved alerts still kept, not open ones.")
+@click.option(
+    "--format",
+    "output_format",
+    type=click.Choice(LISTING_FORMATS),
+    default="table",
+    show_default=True,
+)
+@click.option(
+    "--log-format",
+    type=click.Choice(["text", "json"]),
+    default="text",
+    show_default=True,
+    envvar="NOTIFIER_LOG_FORMAT",
+)
+def ledger(
+    project_dir: Path, ledger_spec: str | None, closed: bool, output_format: str, log_format: str
+) -> None:
+    """List the open alerts the ledger follows: what the team was told, and when."""
+    setup_logging(log_format, "warning")
+    spec = ledger_spec or str(project_dir / DEFAULT_FILE_NAME)
+    write_listing(spec, closed, output_format, sys.stdout)
 
 
 def main() -> None:

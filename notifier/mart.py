@@ -29,6 +29,7 @@ class MartOptions:
 @dataclass(frozen=True)
 class OpenMart:
     target: Target
+    target_path: Path
     node: MartNode
     # Freshness problems that --allow-stale overrode; empty when the last run vouches for the mart.
     overridden: list[str]
@@ -79,4 +80,6 @@ def open_mart(options: MartOptions) -> OpenMart:
             },
         )
     rows = stream_rows(resolved.target, node.relation, options.thresholds.medium)
-    return OpenMart(resolved.target, node, problems, to_alerts(rows, options.thresholds))
+    return OpenMart(
+        resolved.target, target_path, node, problems, to_alerts(rows, options.thresholds)
+    )

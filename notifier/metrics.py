@@ -27,6 +27,17 @@ def send_metrics(summary: Summary) -> list[MetricDatumTypeDef]:
         for metric, value in asdict(counts).items()
     ]
     data += [
+        {
+            "MetricName": f"Notices{outcome.capitalize()}",
+            "Dimensions": [{"Name": "Event", "Value": event.value}],
+            "Value": value,
+            "Unit": "Count",
+        }
+        for event, counts in summary.events.items()
+        for outcome, value in asdict(counts).items()
+    ]
+    data += [
+        {"MetricName": "RemindersAcknowledged", "Value": summary.acknowledged, "Unit": "Count"},
         {"MetricName": "MessagesPublished", "Value": summary.messages_published, "Unit": "Count"},
         {"MetricName": "MessagesFailed", "Value": summary.messages_failed, "Unit": "Count"},
         {"MetricName": "ElapsedTime", "Value": summary.elapsed_seconds, "Unit": "Seconds"},

@@ -107,7 +107,7 @@ def run_pipeline(options: RunOptions) -> RunReport:
 
 def _run_phases(options: RunOptions, report: RunReport, clients: SnsClients) -> int:
     mart = options.send.mart
-    check_topics(options.send.routing.distinct(), clients)
+    check_topics(options.send.layout.routing.distinct(), clients)
     if options.export is not None:
         options.export.check_writable()
     resolved = load_target(mart.project_dir, mart.profiles_dir, mart.target)
@@ -131,7 +131,7 @@ def _run_phases(options: RunOptions, report: RunReport, clients: SnsClients) -> 
 
     exit_code = 0
     report.phase = Phase.SEND
-    report.send = run_send(options.send)
+    report.send = run_send(options.send).summary
     if not report.send.ok:
         report.problems.append(
             f"send: {len(report.send.failed_alerts)} alert(s) not published (SNS refused or failed)"

@@ -18,6 +18,7 @@ from notifier.profile import AthenaTarget, DuckDBTarget, Target
 from notifier.tiers import MART_COLUMNS, Row
 
 _FETCH_ROWS = 10_000
+_DATE_COLUMNS = frozenset({"valid_until", "as_of_date", "acknowledged_until"})
 # Athena's GetQueryResults returns at most 1,000 rows a page.
 _ATHENA_PAGE_ROWS = 1_000
 
@@ -29,7 +30,7 @@ def _query(relation: Relation) -> str:
     # Dates come back as ISO text: converting a million dates to Python objects and back to
     # text for output costs more than the whole query.
     columns = ", ".join(
-        f"cast({column} as varchar)" if column in {"valid_until", "as_of_date"} else column
+        f"cast({column} as varchar)" if column in _DATE_COLUMNS else column
         for column in MART_COLUMNS
     )
     return (

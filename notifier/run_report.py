@@ -152,11 +152,15 @@ class RunReport:
                 f"{tier.value} {counts.alerts}" for tier, counts in self.send.tiers.items()
             )
             totals = self.send.totals()
-            lines.append(
-                f"Alerts due: {tiers}; published {totals.published} in "
-                f"{self.send.messages_published} message(s), {totals.suppressed} sent before, "
-                f"{totals.failed} failed"
+            events = ", ".join(
+                f"{event.value} {counts.published}" for event, counts in self.send.events.items()
             )
+            lines.append(
+                f"Alerts due: {tiers}; {totals.published} with news today, "
+                f"{totals.suppressed} with nothing new, {totals.failed} failed; "
+                f"notices sent: {events}, in {self.send.messages_published} message(s)"
+            )
+            lines.append(self.send.unevaluated.footer())
         if self.exported:
             files = ", ".join(f"{file.location} ({file.rows} rows)" for file in self.exported)
             lines.append(f"Export: {files}")
@@ -172,9 +176,13 @@ def _clip(text: str, limit: int) -> str:
 
 def status_message(report: RunReport) -> tuple[str, str]:
     """Subject and body: the text a person reads, then the same facts as JSON for machines."""
-    alerts = "" if report.send is None else f": {report.send.totals().published} alerts sent"
+    notices = (
+        ""
+        if report.send is None
+        else f": {sum(c.published for c in report.send.events.values())} notices sent"
+    )
     subject = ascii_subject(
-        f"Accreditation monitor run {report.status.upper()} for {report.as_of_date}{alerts}"
+        f"Accreditation monitor run {report.status.upper()} for {report.as_of_date}{notices}"
     )
     text = report.render()
     details = json.dumps(report.as_json(), indent=2, default=str)

@@ -1,4 +1,5 @@
-"""One send: read, tier, drop what the ledger has, publish, record as SNS accepts."""
+"""One send: read the mart, decide each alert's event against the ledger, publish, record each
+notice as SNS accepts it, compact the ledger."""
 
 from __future__ import annotations
 
@@ -8,22 +9,26 @@ import logging
 import time
 from collections.abc import Iterable
 from contextlib import AbstractContextManager, nullcontext
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass, field
 from pathlib import Path
+from typing import Any
 
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from mypy_boto3_sns import SNSClient
 
+from notifier.audit import read_unevaluated
 from notifier.aws import error_code, sns_client
 from notifier.errors import BadInputError, NotifierError
-from notifier.ledger import LedgerEntry, open_ledger
+from notifier.evaluation import evaluate_mart
+from notifier.ledger import DEFAULT_RETENTION_DAYS, Ledger, open_ledger
+from notifier.lifecycle import Evaluation, Event, Notice, RepeatIntervals
 from notifier.mart import MartOptions, open_mart
-from notifier.messages import GroupBy, build_messages
+from notifier.messages import Layout, Message, build_messages
 from notifier.metrics import put_metrics, send_metrics
-from notifier.publisher import Accepted, Publisher
-from notifier.routing import Routing, Topic
+from notifier.publisher import Accepted, Failure, Publisher
+from notifier.routing import Topic
 from notifier.summary import Summary
-from notifier.tiers import Alert, AlertKey
+from notifier.tiers import Tier
 
 log = logging.getLogger(__name__)
 
@@ -31,13 +36,14 @@ log = logging.getLogger(__name__)
 @dataclass(frozen=True)
 class SendOptions:
     mart: MartOptions
-    routing: Routing
-    group_by: GroupBy
+    layout: Layout
     ledger: str
     resend: bool
     dry_run: bool
     max_attempts: int
     lock_timeout: float
+    repeat: RepeatIntervals = field(default_factory=RepeatIntervals)
+    ledger_retention_days: int = DEFAULT_RETENTION_DAYS
     # Concurrent PublishBatch calls: SNS answers in tens of milliseconds, nearly all waiting.
     workers: int = 1
     summary_json: Path | None = None
@@ -83,95 +89,137 @@ def _check_writable(path: Path) -> None:
         raise BadInputError(f"cannot write the summary to {path}: {exc}") from exc
 
 
-def run_send(options: SendOptions) -> Summary:
+def _failure(notice: Notice, failure: Failure) -> dict[str, Any]:
+    return {
+        "event": notice.event.value,
+        "facility_id": notice.facility_id,
+        "accreditation_body": notice.accreditation_body,
+        "accreditation_id": notice.accreditation_id,
+        "valid_until": notice.valid_until,
+        "tier": notice.tier.value,
+        "topic": failure.message.topic.arn,
+        "code": failure.code,
+        "reason": failure.reason,
+    }
+
+
+def _count_evaluation(summary: Summary, evaluation: Evaluation) -> None:
+    summary.as_of_date = evaluation.as_of_date
+    summary.acknowledged = evaluation.acknowledged
+    for tier in Tier:
+        summary.tiers[tier].alerts = evaluation.due[tier]
+        summary.tiers[tier].suppressed = evaluation.quiet[tier]
+
+
+def _count_outcome(summary: Summary, notices: Iterable[Notice], *, published: bool) -> None:
+    for notice in notices:
+        events = summary.events[notice.event]
+        if published:
+            events.published += 1
+        else:
+            events.failed += 1
+        if notice.event is not Event.RESOLVED:
+            tier = summary.tiers[notice.tier]
+            if published:
+                tier.published += 1
+            else:
+                tier.failed += 1
+
+
+@dataclass(frozen=True)
+class SendResult:
+    summary: Summary
+    # Every message built, published or not: what --dry-run --show-messages prints.
+    messages: list[Message]
+
+
+def run_send(options: SendOptions) -> SendResult:
     started = time.monotonic()
     clients = SnsClients(options.max_attempts)
     if options.summary_json is not None:
         _check_writable(options.summary_json)
     if not options.dry_run:
-        check_topics(options.routing.distinct(), clients)
-    ledger = open_ledger(options.ledger)
+        check_topics(options.layout.routing.distinct(), clients)
+    ledger = open_ledger(options.ledger, options.ledger_retention_days)
     mart = open_mart(options.mart)
+    target_path = mart.target_path
     summary = Summary(
         dry_run=options.dry_run,
-        group_by=options.group_by.value,
+        group_by=options.layout.group_by.value,
         relation=mart.node.relation.sql,
         ledger=ledger.location,
         allow_stale_overrides=mart.overridden,
+        unevaluated=read_unevaluated(mart.target, target_path),
     )
     lock: AbstractContextManager[None] = (
         nullcontext() if options.dry_run else ledger.lock(options.lock_timeout)
     )
     with lock:
-        sent = set() if options.resend else ledger.load()
-        to_send: list[Alert] = []
-        queued: set[AlertKey] = set()
-        for alert in mart.alerts:
-            summary.as_of_date = alert.as_of_date
-            if alert.key in queued:
-                continue  # an exact duplicate row is one alert
-            queued.add(alert.key)
-            counts = summary.tiers[alert.tier]
-            counts.alerts += 1
-            if alert.key in sent:
-                counts.suppressed += 1
-            else:
-                to_send.append(alert)
-        messages = build_messages(
-            to_send, options.group_by, options.routing, options.mart.thresholds
-        )
+        open_alerts = {} if options.resend else ledger.load()
+        evaluation = evaluate_mart(mart, open_alerts, options.repeat)
+        _count_evaluation(summary, evaluation)
+        as_of = evaluation.as_of_date
+        messages = build_messages(evaluation.notices, options.layout, as_of, summary.unevaluated)
         if options.dry_run:
-            for alert in to_send:
-                summary.tiers[alert.tier].published += 1
+            _count_outcome(summary, evaluation.notices, published=True)
             summary.messages_published = len(messages)
         else:
-
-            def on_accepted(accepted: Accepted) -> None:
-                sent_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
-                ledger.record(
-                    [
-                        LedgerEntry(alert, message_id, message.topic.arn, sent_at)
-                        for message, message_id in accepted
-                        for alert in message.alerts
-                    ]
-                )
-                for message, message_id in accepted:
-                    summary.messages_published += 1
-                    for alert in message.alerts:
-                        summary.tiers[alert.tier].published += 1
-                    log.info(
-                        "published",
-                        extra={
-                            "fields": {
-                                "topic": message.topic.arn,
-                                "message_id": message_id,
-                                "alerts": len(message.alerts),
-                                "bytes": message.size,
-                            }
-                        },
-                    )
-
-            publisher = Publisher(clients, options.max_attempts, workers=options.workers)
-            for failure in publisher.publish(messages, on_accepted):
-                summary.messages_failed += 1
-                for alert in failure.message.alerts:
-                    summary.tiers[alert.tier].failed += 1
-                    summary.failed_alerts.append(
-                        {
-                            "facility_id": alert.facility_id,
-                            "accreditation_body": alert.accreditation_body,
-                            "accreditation_id": alert.accreditation_id,
-                            "valid_until": alert.valid_until,
-                            "tier": alert.tier.value,
-                            "topic": failure.message.topic.arn,
-                            "code": failure.code,
-                            "reason": failure.reason,
-                        }
-                    )
+            # Owners' own topics and the topics resolved alerts were last sent to are known only
+            # now; check them before anything goes out.
+            known = set(options.layout.routing.distinct())
+            check_topics(dict.fromkeys(m.topic for m in messages if m.topic not in known), clients)
+            try:
+                _publish(options, clients, ledger, messages, as_of, summary)
+            finally:
+                stats = ledger.compact(dt.date.fromisoformat(as_of))
+                log.info("ledger compacted", extra={"fields": asdict(stats)})
     summary.elapsed_seconds = time.monotonic() - started
     if options.summary_json is not None:
         text = json.dumps(summary.as_json(), indent=2) + "\n"
         options.summary_json.write_text(text, encoding="utf-8")
     if options.cloudwatch_namespace and not options.dry_run:
         put_metrics(options.cloudwatch_namespace, send_metrics(summary))
-    return summary
+    return SendResult(summary, messages)
+
+
+def _publish(
+    options: SendOptions,
+    clients: SnsClients,
+    ledger: Ledger,
+    messages: list[Message],
+    as_of: str,
+    summary: Summary,
+) -> None:
+    def on_accepted(accepted: Accepted) -> None:
+        sent_at = dt.datetime.now(dt.UTC).isoformat(timespec="seconds")
+        ledger.record(
+            [
+                notice.record(as_of, message_id, message.topic.arn, sent_at)
+                for message, message_id in accepted
+                for notice in message.notices
+            ]
+        )
+        for message, message_id in accepted:
+            summary.messages_published += 1
+            _count_outcome(summary, message.notices, published=True)
+            log.info(
+                "published",
+                extra={
+                    "fields": {
+                        "topic": message.topic.arn,
+                        "message_id": message_id,
+                        "event": message.event.value,
+                        "tier": message.tier.value,
+                        "alerts": len(message.notices),
+                        "bytes": message.size,
+                    }
+                },
+            )
+
+    publisher = Publisher(clients, options.max_attempts, workers=options.workers)
+    for failure in publisher.publish(messages, on_accepted):
+        summary.messages_failed += 1
+        _count_outcome(summary, failure.message.notices, published=False)
+        summary.failed_alerts.extend(
+            _failure(notice, failure) for notice in failure.message.notices
+        )

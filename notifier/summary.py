@@ -1,18 +1,29 @@
-"""What a send did: counts per tier, failures, timing; as text and JSON."""
+"""What a send did: due alerts per tier, notices per event, failures, timing; as text and JSON."""
 
 from __future__ import annotations
 
 from dataclasses import asdict, dataclass, field
 from typing import Any
 
+from notifier.audit import Unevaluated
+from notifier.lifecycle import Event
 from notifier.tiers import Tier
 
 
 @dataclass
 class TierCounts:
+    """Due alerts: each one is published (it had news today), suppressed (nothing new to say:
+    already told, no reminder due) or failed."""
+
     alerts: int = 0
     published: int = 0
     suppressed: int = 0
+    failed: int = 0
+
+
+@dataclass
+class EventCounts:
+    published: int = 0
     failed: int = 0
 
 
@@ -24,6 +35,12 @@ class Summary:
     ledger: str
     as_of_date: str | None = None
     tiers: dict[Tier, TierCounts] = field(default_factory=lambda: {t: TierCounts() for t in Tier})
+    events: dict[Event, EventCounts] = field(
+        default_factory=lambda: {e: EventCounts() for e in Event}
+    )
+    # Reminders due but held back by an acknowledgement.
+    acknowledged: int = 0
+    unevaluated: Unevaluated = field(default_factory=Unevaluated)
     messages_published: int = 0
     messages_failed: int = 0
     failed_alerts: list[dict[str, Any]] = field(default_factory=list)
@@ -53,6 +70,9 @@ class Summary:
             "ledger": self.ledger,
             "tiers": {tier.value: asdict(counts) for tier, counts in self.tiers.items()},
             "totals": asdict(self.totals()),
+            "events": {event.value: asdict(counts) for event, counts in self.events.items()},
+            "reminders_acknowledged": self.acknowledged,
+            "could_not_evaluate": self.unevaluated.as_json(),
             "messages": {"published": self.messages_published, "failed": self.messages_failed},
             "failed_alerts": self.failed_alerts,
             "allow_stale_overrides": self.allow_stale_overrides,
@@ -74,12 +94,20 @@ class Summary:
             f"notifier send{' (dry run: nothing published)' * self.dry_run}: "
             f"{self.relation}, as of {self.as_of_date or 'n/a'}, group by {self.group_by}"
         )
+        events = ", ".join(
+            f"{event.value} {counts.published}"
+            + (f" ({counts.failed} failed)" * bool(counts.failed))
+            for event, counts in self.events.items()
+        )
         tail = [
+            f"events {verb}: {events}; reminders held back by an acknowledgement: "
+            f"{self.acknowledged}",
+            self.unevaluated.footer(),
             f"messages {verb}: {self.messages_published}, failed: {self.messages_failed}; "
-            f"elapsed {self.elapsed_seconds:.2f} s; ledger {self.ledger}"
+            f"elapsed {self.elapsed_seconds:.2f} s; ledger {self.ledger}",
         ]
         tail += [
-            f"FAILED {f['facility_id']} / {f['accreditation_id']} ({f['tier']}): "
+            f"FAILED {f['event']} {f['facility_id']} / {f['accreditation_id']} ({f['tier']}): "
             f"{f['code']}: {f['reason']}"
             for f in self.failed_alerts
         ]

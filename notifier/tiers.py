@@ -17,6 +17,12 @@ class Tier(StrEnum):
     HIGH = "high"
     MEDIUM = "medium"
 
+    def more_urgent_than(self, other: Tier) -> bool:
+        return _SEVERITY[self] < _SEVERITY[other]
+
+
+_SEVERITY = {tier: rank for rank, tier in enumerate(Tier)}
+
 
 @dataclass(frozen=True)
 class Thresholds:
@@ -37,10 +43,12 @@ class Thresholds:
         return {Tier.CRITICAL: self.critical, Tier.HIGH: self.high, Tier.MEDIUM: self.medium}[tier]
 
 
-# What identifies an alert: the ledger's record fields and Alert.key, from this one tuple. The body
-# is part of the key because accreditation_id may be null, and the mart's grain is one row per body.
-ALERT_KEY_FIELDS = ("facility_id", "accreditation_body", "accreditation_id", "valid_until", "tier")
-AlertKey = tuple[str, str | None, str | None, str, str]
+# What identifies an alert, from its first notice until it is resolved: the ledger's key fields
+# and Alert.key, from this one tuple. The body is part of the key because accreditation_id may be
+# null, and the mart's grain is one row per body. The tier is state, not identity: an alert that
+# moves from high to critical is the same alert, escalated.
+ALERT_KEY_FIELDS = ("facility_id", "accreditation_body", "accreditation_id", "valid_until")
+AlertKey = tuple[str, str | None, str | None, str]
 _alert_key = attrgetter(*ALERT_KEY_FIELDS)
 
 
@@ -54,6 +62,9 @@ class Alert(NamedTuple):
     valid_until: str  # ISO date, as the reader casts it
     as_of_date: str
     days_until_expiry: int
+    owner: str | None
+    owner_topic_arn: str | None
+    acknowledged_until: str | None  # ISO date
     tier: Tier
 
     @property
@@ -62,11 +73,15 @@ class Alert(NamedTuple):
 
     @property
     def key(self) -> AlertKey:
-        # The tier is a StrEnum: equal to, and hashed as, its text, as the ledger stores it.
         return cast(AlertKey, _alert_key(self))
 
+    def acknowledged_on(self, as_of_date: str) -> bool:
+        # ISO dates compare as text.
+        return self.acknowledged_until is not None and self.acknowledged_until >= as_of_date
 
-# Column order of the rows the reader yields.
+
+# Column order of the rows the reader yields: the latest mart version's, which carries the owner
+# and acknowledgement columns.
 MART_COLUMNS = (
     "facility_id",
     "facility_name",
@@ -76,16 +91,31 @@ MART_COLUMNS = (
     "valid_until",
     "as_of_date",
     "days_until_expiry",
+    "owner",
+    "owner_topic_arn",
+    "acknowledged_until",
 )
 
-Row = tuple[str, str | None, str | None, str | None, str | None, str, str, int]
+Row = tuple[
+    str,
+    str | None,
+    str | None,
+    str | None,
+    str | None,
+    str,
+    str,
+    int,
+    str | None,
+    str | None,
+    str | None,
+]
 
 
 def to_alerts(rows: Iterable[Row], thresholds: Thresholds) -> Iterator[Alert]:
     # Bounds read once: this loop runs once per mart row.
     critical, high, medium = thresholds.critical, thresholds.high, thresholds.medium
     for row in rows:
-        days = row[7]
+        days = row[7]  # days_until_expiry
         if days <= critical:
             yield Alert(*row, Tier.CRITICAL)
         elif days <= high:

@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import datetime as dt
 import json
-import re
 from collections import Counter
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -17,10 +16,12 @@ from click.testing import CliRunner, Result
 
 from notifier.cli import cli
 
-MODEL_ID = "model.accreditation_monitor.expiring_accreditations.v2"
-TEST_ID = "test.accreditation_monitor.not_null_expiring_accreditations_v2_facility_id.1"
-# facility_id, facility_name, state, accreditation_body, accreditation_id, valid_until
-Fixture = tuple[str, str | None, str | None, str | None, str | None, str]
+MODEL_ID = "model.accreditation_monitor.expiring_accreditations.v3"
+TEST_ID = "test.accreditation_monitor.not_null_expiring_accreditations_v3_facility_id.1"
+# facility_id, facility_name, state, accreditation_body, accreditation_id, valid_until, and
+# optionally owner, owner_topic_arn, acknowledged_until
+Fixture = tuple[str | None, ...]
+_OTHER_MODELS = ("current_accreditations", "load_audit", "rejected_accreditations")
 
 # The two challenge records that reach the v2 mart at as-of 2025-05-15 (FAC67890 is beyond
 # the horizon).
@@ -47,9 +48,16 @@ class Aws:
         return str(self.sns.create_topic(Name=name, Attributes=attributes)["TopicArn"])
 
     def queue(
-        self, topic_arn: str, name: str, *, raw: bool = True, tiers: Sequence[str] = ()
+        self,
+        topic_arn: str,
+        name: str,
+        *,
+        raw: bool = True,
+        tiers: Sequence[str] = (),
+        policy: dict[str, list[str]] | None = None,
     ) -> str:
-        """An SQS queue subscribed to the topic, optionally filtering on the tier attribute."""
+        """An SQS queue subscribed to the topic, optionally with a filter policy (`tiers` is
+        short for one on the tier attribute)."""
         attributes = {"FifoQueue": "true"} if name.endswith(".fifo") else {}
         url = str(self.sqs.create_queue(QueueName=name, Attributes=attributes)["QueueUrl"])
         queue_arn = self.sqs.get_queue_attributes(QueueUrl=url, AttributeNames=["QueueArn"])[
@@ -57,7 +65,9 @@ class Aws:
         ]["QueueArn"]
         subscription: dict[str, str] = {"RawMessageDelivery": str(raw).lower()}
         if tiers:
-            subscription["FilterPolicy"] = json.dumps({"tier": list(tiers)})
+            policy = {"tier": list(tiers), **(policy or {})}
+        if policy:
+            subscription["FilterPolicy"] = json.dumps(policy)
         self.sns.subscribe(
             TopicArn=topic_arn, Protocol="sqs", Endpoint=queue_arn, Attributes=subscription
         )
@@ -77,11 +87,10 @@ class Aws:
                 self.sqs.delete_message(QueueUrl=queue_url, ReceiptHandle=message["ReceiptHandle"])
 
 
-_LINE = re.compile(r"^- (?P<facility>\S+) / (?P<accreditation>\S+) ", re.MULTILINE)
-
-
 @dataclass
 class Received:
+    """One message as an SQS subscriber gets it: the JSON document (SNS's `default`)."""
+
     body: str
     subject: str | None
     attributes: dict[str, str]
@@ -101,8 +110,19 @@ class Received:
         return cls(envelope["Message"], envelope.get("Subject"), attributes)
 
     @property
+    def document(self) -> dict[str, Any]:
+        parsed: dict[str, Any] = json.loads(self.body)
+        return parsed
+
+    @property
     def alerts(self) -> list[tuple[str, str]]:
-        return [(m["facility"], m["accreditation"]) for m in _LINE.finditer(self.body)]
+        return [(a["facility_id"], a["accreditation_id"]) for a in self.document["alerts"]]
+
+    @property
+    def events(self) -> list[tuple[str, str, str]]:
+        """(event, facility_id, accreditation_id) of every notice in the message."""
+        event = self.document["event"]
+        return [(event, a["facility_id"], a["accreditation_id"]) for a in self.document["alerts"]]
 
 
 def alert_counts(messages: Sequence[Received]) -> Counter[tuple[str, str, str]]:
@@ -129,24 +149,66 @@ class Project:
     def ledger(self) -> Path:
         return self.root / ".notifier-ledger.json"
 
-    def write_mart(self, rows: Sequence[Fixture], as_of: str) -> None:
+    def write_mart(
+        self,
+        rows: Sequence[Fixture],
+        as_of: str,
+        *,
+        current: Sequence[Fixture] = (),
+        rejected_entries: Sequence[tuple[str, int]] = (),
+        rejected_lines: dict[str, int] | None = None,
+    ) -> None:
+        """The mart holds `rows`; current_accreditations holds them plus `current` (entries
+        beyond the horizon, such as renewals); the audit tables hold the given rejects."""
         as_of_date = dt.date.fromisoformat(as_of)
         path = self.root / f"{self.db_name}.duckdb"
         path.unlink(missing_ok=True)
         with duckdb.connect(str(path)) as connection:
-            connection.execute(
-                "create table expiring_accreditations_v2 (facility_id varchar, facility_name"
-                " varchar, state varchar, accreditation_body varchar, accreditation_id varchar,"
-                " valid_until date, as_of_date date, days_until_expiry integer, status varchar)"
+            base = (
+                "facility_id varchar, facility_name varchar, state varchar, accreditation_body"
+                " varchar, accreditation_id varchar, valid_until date, as_of_date date,"
+                " days_until_expiry integer, status varchar"
             )
-            records = []
-            for row in rows:
-                days = (dt.date.fromisoformat(row[5]) - as_of_date).days
-                records.append((*row, as_of, days, "expired" if days < 0 else "expiring"))
-            if records:
+            connection.execute(
+                f"create table expiring_accreditations_v3 ({base}, owner varchar,"
+                " owner_topic_arn varchar, acknowledged_until date)"
+            )
+            connection.execute(f"create table current_accreditations ({base})")
+            marts, currents = [], []
+            for row in [*rows, *current]:
+                padded = (*row, None, None, None)[:9]
+                days = (dt.date.fromisoformat(str(padded[5])) - as_of_date).days
+                computed = (as_of, days, "expired" if days < 0 else "expiring")
+                currents.append((*padded[:6], *computed))
+                if len(marts) < len(rows):
+                    marts.append((*padded[:6], *computed, *padded[6:]))
+            if marts:
                 connection.executemany(
-                    "insert into expiring_accreditations_v2 values (?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                    records,
+                    f"insert into expiring_accreditations_v3 values ({', '.join('?' * 12)})", marts
+                )
+            if currents:
+                connection.executemany(
+                    f"insert into current_accreditations values ({', '.join('?' * 9)})", currents
+                )
+            lines = rejected_lines or {}
+            connection.execute(
+                "create table load_audit as select 'facilities.ndjson' as source_file,"
+                " ?::integer as rejected_invalid_json, ?::integer as rejected_not_an_object,"
+                " ?::integer as rejected_missing_facility_id,"
+                " ?::integer as accreditations_rejected",
+                [
+                    lines.get("invalid_json", 0),
+                    lines.get("not_an_object", 0),
+                    lines.get("missing_facility_id", 0),
+                    len(rejected_entries),
+                ],
+            )
+            connection.execute(
+                "create table rejected_accreditations (facility_id varchar, position integer)"
+            )
+            if rejected_entries:
+                connection.executemany(
+                    "insert into rejected_accreditations values (?, ?)", rejected_entries
                 )
 
     def write_artifacts(
@@ -158,18 +220,29 @@ class Project:
         relation_name: str | None = None,
     ) -> None:
         self.target_path.mkdir(exist_ok=True)
-        relation = relation_name or f'"{self.db_name}"."main"."expiring_accreditations_v2"'
+        relation = relation_name or f'"{self.db_name}"."main"."expiring_accreditations_v3"'
         model = {
             "unique_id": MODEL_ID,
             "resource_type": "model",
             "name": "expiring_accreditations",
             "package_name": "accreditation_monitor",
-            "version": 2,
-            "latest_version": 2,
+            "version": 3,
+            "latest_version": 3,
             "relation_name": relation,
             "depends_on": {"nodes": []},
         }
-        old = dict(model, unique_id=MODEL_ID[:-1] + "1", version=1, relation_name='"x"."y"."z"')
+        old = dict(model, unique_id=MODEL_ID[:-1] + "2", version=2, relation_name='"x"."y"."z"')
+        others = {
+            f"model.accreditation_monitor.{name}": {
+                "unique_id": f"model.accreditation_monitor.{name}",
+                "resource_type": "model",
+                "name": name,
+                "package_name": "accreditation_monitor",
+                "relation_name": f'"{self.db_name}"."main"."{name}"',
+                "depends_on": {"nodes": []},
+            }
+            for name in _OTHER_MODELS
+        }
         test = {
             "unique_id": TEST_ID,
             "resource_type": "test",
@@ -179,7 +252,7 @@ class Project:
         }
         manifest = {
             "metadata": {"project_name": "accreditation_monitor"},
-            "nodes": {MODEL_ID: model, old["unique_id"]: old, TEST_ID: test},
+            "nodes": {MODEL_ID: model, old["unique_id"]: old, TEST_ID: test, **others},
         }
         (self.target_path / "manifest.json").write_text(json.dumps(manifest))
         results = [

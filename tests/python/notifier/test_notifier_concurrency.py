@@ -9,12 +9,9 @@ import time
 from pathlib import Path
 
 import pytest
-from botocore.exceptions import ClientError
 from notifier_testing import Aws, Project, alert_counts, make_project
 
-from notifier.errors import NotifierError
-from notifier.ledger import FileLedger, LedgerEntry, S3Ledger
-from notifier.tiers import Alert, Tier
+from notifier.ledger import open_ledger
 
 NOTIFIER = str(Path(sys.executable).with_name("notifier"))
 FACILITIES = 40
@@ -89,7 +86,7 @@ def test_concurrent_sends_with_a_file_ledger(aws: Aws, project: Project) -> None
     topic = aws.topic("accreditation-alerts")
     queue = aws.queue(topic, "everything")
     # Hold the lock while both start, so they really contend for it when it is released.
-    with FileLedger(project.ledger).lock(timeout=1):
+    with open_ledger(str(project.ledger)).lock(timeout=1):
         sends = [start_send(project, topic, str(project.ledger), f"send{i}") for i in range(2)]
         wait_until_both_wait_for_the_lock(project, sends)
     assert_published_once(aws, queue, finish(project, sends))
@@ -107,31 +104,3 @@ def test_concurrent_sends_with_an_s3_ledger(aws: Aws, project: Project) -> None:
     wait_until_both_wait_for_the_lock(project, sends)
     aws.s3.delete_object(**lock)
     assert_published_once(aws, queue, finish(project, sends))
-
-
-def test_s3_ledger_refuses_to_overwrite_a_change_it_did_not_see(aws: Aws) -> None:
-    aws.s3.create_bucket(Bucket="notifier-state")
-    ledger = S3Ledger(aws.s3, "notifier-state", "ledger.json")
-    alert = Alert("F1", "A", "TX", "NCQA", "N1", "2025-05-20", "2025-05-15", 5, Tier.CRITICAL)
-    entry = LedgerEntry(alert, "m-1", "arn:aws:sns:us-east-1:123456789012:t", "now")
-    with ledger.lock(timeout=1):
-        assert ledger.load() == set()
-        aws.s3.put_object(Bucket="notifier-state", Key="ledger.json", Body=b"")
-        with pytest.raises(NotifierError, match="could not record them"):
-            ledger.record([entry])
-    # The lock is gone once the holder leaves.
-    with pytest.raises(ClientError):
-        aws.s3.head_object(Bucket="notifier-state", Key="ledger.json.lock")
-
-
-def test_expired_s3_lock_is_taken_over(aws: Aws) -> None:
-    aws.s3.create_bucket(Bucket="notifier-state")
-    aws.s3.put_object(
-        Bucket="notifier-state",
-        Key="ledger.json.lock",
-        Body=json.dumps({"owner": "crashed", "expires_at": time.time() - 1}),
-    )
-    ledger = S3Ledger(aws.s3, "notifier-state", "ledger.json")
-    with ledger.lock(timeout=2):
-        holder = aws.s3.get_object(Bucket="notifier-state", Key="ledger.json.lock")["Body"]
-        assert json.loads(holder.read())["owner"] != "crashed"

@@ -12,6 +12,8 @@ from notifier_testing import Aws, Project, run_cli
 
 EXPECTED_JSON = [
     {
+        "event": "new",
+        "tier": "critical",
         "facility_id": "FAC54321",
         "facility_name": "Green Valley Clinic",
         "state": "CA",
@@ -20,10 +22,15 @@ EXPECTED_JSON = [
         "valid_until": "2024-09-30",
         "as_of_date": "2025-05-15",
         "days_until_expiry": -227,
-        "tier": "critical",
         "lapsed": True,
+        "owner": None,
+        "acknowledged_until": None,
+        "resolution": None,
+        "renewed_until": None,
     },
     {
+        "event": "new",
+        "tier": "high",
         "facility_id": "FAC12345",
         "facility_name": "City Hospital",
         "state": "TX",
@@ -32,8 +39,11 @@ EXPECTED_JSON = [
         "valid_until": "2025-06-30",
         "as_of_date": "2025-05-15",
         "days_until_expiry": 46,
-        "tier": "high",
         "lapsed": False,
+        "owner": None,
+        "acknowledged_until": None,
+        "resolution": None,
+        "renewed_until": None,
     },
 ]
 
@@ -44,10 +54,12 @@ def preview(project: Project, *args: str) -> tuple[int, str, str]:
     return result.exit_code, result.stdout, result.stderr
 
 
-def test_json_is_one_object_per_alert(reference_project: Project) -> None:
+def test_json_is_one_object_per_notice(reference_project: Project) -> None:
     code, out, _ = preview(reference_project, "--format", "json")
     assert code == 0
     assert [json.loads(line) for line in out.splitlines()] == EXPECTED_JSON
+    # Field order too: a reader of the NDJSON sees the event and tier first.
+    assert list(json.loads(out.splitlines()[0])) == list(EXPECTED_JSON[0])
 
 
 def test_csv_has_the_same_records(reference_project: Project) -> None:
@@ -60,13 +72,17 @@ def test_csv_has_the_same_records(reference_project: Project) -> None:
     ]
 
 
-def test_table_groups_by_tier(reference_project: Project) -> None:
+def test_table_groups_by_event_and_tier(reference_project: Project) -> None:
     code, out, _ = preview(reference_project)
     assert code == 0
-    critical, high = out.index("CRITICAL: lapsed or expiring"), out.index("HIGH: expiring in 31-60")
+    critical = out.index("NEW, critical: lapsed or expiring within 30 days")
+    high = out.index("NEW, high: expiring in 31-60 days")
     assert critical < out.index("FAC54321") < high < out.index("FAC12345")
     assert "-227  LAPSED" in out
-    assert out.rstrip().endswith("2 alerts: critical 1, high 1, medium 0")
+    assert out.rstrip().endswith(
+        "2 notices as of 2025-05-15: lapsed 0, escalated 0, new 2, reminder 0, resolved 0; "
+        "0 due alerts with nothing new to say today"
+    )
 
 
 def test_thresholds_from_options(reference_project: Project) -> None:
@@ -96,19 +112,40 @@ def test_a_medium_bound_past_the_horizon_is_a_warning(reference_project: Project
     assert len(out.splitlines()) == 2
 
 
-def test_ledger_entries_are_left_out_unless_resend(reference_project: Project) -> None:
+def test_preview_shows_each_event_against_a_ledger_of_the_old_format(
+    reference_project: Project,
+) -> None:
+    """A ledger written before the lifecycle (one line per alert and tier) is read as sent."""
     record = {
         "facility_id": "FAC54321",
         "accreditation_body": "Joint Commission",
         "accreditation_id": "JC2002",
         "valid_until": "2024-09-30",
         "tier": "critical",
+        "sent_at": "2025-05-14T06:00:00+00:00",
+        "message_id": "m-1",
+        "topic": "arn:aws:sns:us-east-1:123456789012:alerts",
     }
     reference_project.ledger.write_text(json.dumps(record) + "\n")
-    _, out, _ = preview(reference_project, "--format", "json")
-    assert [json.loads(line)["facility_id"] for line in out.splitlines()] == ["FAC12345"]
-    _, out, _ = preview(reference_project, "--format", "json", "--resend")
-    assert len(out.splitlines()) == 2
+
+    def events() -> list[tuple[str, str]]:
+        code, out, err = preview(reference_project, "--format", "json")
+        assert code == 0, err
+        return [
+            (json.loads(line)["event"], json.loads(line)["facility_id"])
+            for line in out.splitlines()
+        ]
+
+    # Sent (already lapsed) the day before: nothing new for it.
+    assert events() == [("new", "FAC12345")]
+    # Sent 14 days before: the weekly critical reminder is due.
+    reference_project.ledger.write_text(
+        json.dumps({**record, "sent_at": "2025-05-01T06:00:00+00:00"}) + "\n"
+    )
+    assert events() == [("new", "FAC12345"), ("reminder", "FAC54321")]
+    code, out, _ = preview(reference_project, "--format", "json", "--resend")
+    assert code == 0
+    assert [json.loads(line)["event"] for line in out.splitlines()] == ["new", "new"]
 
 
 @pytest.mark.parametrize(
@@ -171,6 +208,9 @@ def test_athena_target_streams_query_results(aws: Aws, reference_project: Projec
         ("valid_until", "varchar"),
         ("as_of_date", "varchar"),
         ("days_until_expiry", "bigint"),
+        ("owner", "varchar"),
+        ("owner_topic_arn", "varchar"),
+        ("acknowledged_until", "varchar"),
     ]
     header = [name for name, _ in columns]
     values = [
@@ -183,13 +223,19 @@ def test_athena_target_streams_query_results(aws: Aws, reference_project: Projec
             "2025-06-01",
             "2025-05-15",
             str(i % 120 - 10),
+            None,  # Athena leaves a null's VarCharValue out
+            None,
+            None,
         ]
         for i in range(1500)
     ]
     results = {
         "results": [
             {
-                "rows": [{"Data": [{"VarCharValue": v} for v in row]} for row in [header, *values]],
+                "rows": [
+                    {"Data": [{} if v is None else {"VarCharValue": v} for v in row]}
+                    for row in [header, *values]
+                ],
                 "column_info": [
                     {
                         "Name": n,
@@ -217,7 +263,7 @@ def test_athena_target_streams_query_results(aws: Aws, reference_project: Projec
     urllib.request.urlopen(request).close()
     aws.s3.create_bucket(Bucket="athena-results")
     reference_project.write_artifacts(
-        relation_name='"awsdatacatalog"."accreditation_monitor"."expiring_accreditations_v2"'
+        relation_name='"awsdatacatalog"."accreditation_monitor"."expiring_accreditations_v3"'
     )
     reference_project.target_path.joinpath("run_results.json").write_text(
         json.dumps(
@@ -226,9 +272,9 @@ def test_athena_target_streams_query_results(aws: Aws, reference_project: Projec
                 "results": [
                     {"unique_id": uid, "status": s}
                     for uid, s in [
-                        ("model.accreditation_monitor.expiring_accreditations.v2", "success"),
+                        ("model.accreditation_monitor.expiring_accreditations.v3", "success"),
                         (
-                            "test.accreditation_monitor.not_null_expiring_accreditations_v2_facility_id.1",
+                            "test.accreditation_monitor.not_null_expiring_accreditations_v3_facility_id.1",
                             "pass",
                         ),
                     ]
@@ -240,11 +286,15 @@ def test_athena_target_streams_query_results(aws: Aws, reference_project: Projec
     assert code == 0, err
     alerts = [json.loads(line) for line in out.splitlines()]
     # moto does not run the query, so its filter is not applied: tiering still drops > 90 days.
-    assert len(alerts) == sum(1 for row in values if int(row[7]) <= 90)
-    assert alerts[0] == {
-        **alerts[0],
-        "facility_id": "F0000",
-        "days_until_expiry": -10,
-        "tier": "critical",
-        "lapsed": True,
+    assert len(alerts) == sum(1 for row in values if int(str(row[7])) <= 90)
+    # Most urgent first: due today, then tomorrow, ..., then the newly lapsed.
+    assert [(a["facility_id"], a["days_until_expiry"]) for a in alerts[:3]] == [
+        ("F0010", 0),
+        ("F0130", 0),
+        ("F0250", 0),
+    ]
+    lapsed = [a for a in alerts if a["lapsed"]]
+    assert (lapsed[0]["days_until_expiry"], lapsed[-1]["days_until_expiry"]) == (-1, -10)
+    assert {(a["event"], a["owner"], a["acknowledged_until"]) for a in alerts} == {
+        ("new", None, None)
     }

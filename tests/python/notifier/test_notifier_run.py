@@ -42,7 +42,7 @@ HIGH_46_DAYS = ("FAC12345", "NCQA500", "high")
 VENV_BIN = Path(DBT).parent
 EXPORTED_TABLES = (
     "facility_summary_v2",
-    "expiring_accreditations_v2",
+    "expiring_accreditations_v3",
     "accredited_facilities_by_state_v2",
 )
 
@@ -208,11 +208,15 @@ def test_run_builds_sends_exports_and_reports(
     assert alert_counts(alerts) == {CRITICAL_LAPSED: 1, HIGH_46_DAYS: 1}
     assert len(alerts) == 2  # one digest per tier
     [status] = aws.drain(topics["ops_queue"])
-    assert status.subject == f"Accreditation monitor run SUCCEEDED for {AS_OF}: 2 alerts sent"
+    assert status.subject == f"Accreditation monitor run SUCCEEDED for {AS_OF}: 2 notices sent"
     assert status.attributes == {"status": "succeeded", "as_of_date": AS_OF}
     assert "Input: 4 lines read in 1 file(s), 3 facilities, 1 lines rejected (25.00%)" in (
         status.body
     )
+    # What could not be read is said with the alerts, so no alert never hides could not read.
+    unreadable = "Not evaluated, so no alert covers them: 1 unreadable line (1 invalid JSON)"
+    assert unreadable in status.body
+    assert all(m.document["could_not_evaluate"]["invalid_json"] == 1 for m in alerts)
     report = details(status)
     assert report["status"] == "succeeded" and report["problems"] == []
     assert report["target"] == "local" and report["stopped_in_phase"] is None
@@ -243,7 +247,7 @@ def test_run_builds_sends_exports_and_reports(
     for table in EXPORTED_TABLES:
         rows = list(csv.reader(io.StringIO(exported(f"{table}.csv"))))
         assert rows == text_rows(tmp_path / "warehouse.duckdb", table), table
-    expiring = list(csv.reader(io.StringIO(exported("expiring_accreditations_v2.csv"))))
+    expiring = list(csv.reader(io.StringIO(exported("expiring_accreditations_v3.csv"))))
     assert sorted(expiring[1:]) == [
         [
             "FAC12345",
@@ -255,6 +259,9 @@ def test_run_builds_sends_exports_and_reports(
             AS_OF,
             "46",
             "expiring",
+            "",
+            "",
+            "",
         ],
         [
             "FAC54321",
@@ -266,6 +273,9 @@ def test_run_builds_sends_exports_and_reports(
             AS_OF,
             "-227",
             "expired",
+            "",
+            "",
+            "",
         ],
     ]
     by_state = list(csv.reader(io.StringIO(exported("accredited_facilities_by_state_v2.csv"))))
@@ -282,6 +292,7 @@ def test_run_builds_sends_exports_and_reports(
         "RejectedSharePercent": 25.0,
         "MessagesPublished": 2.0,
         "MessagesFailed": 0.0,
+        "RemindersAcknowledged": 0.0,
     }
     marker = json.loads(exported(SUCCESS_MARKER))
     assert [(f["model"], f["rows"]) for f in marker["files"]] == [
@@ -298,7 +309,7 @@ def test_run_builds_sends_exports_and_reports(
     assert rerun.returncode == 0, rerun.stderr[-3000:]
     assert aws.drain(topics["alerts_queue"]) == []
     [again] = aws.drain(topics["ops_queue"])
-    assert again.subject == f"Accreditation monitor run SUCCEEDED for {AS_OF}: 0 alerts sent"
+    assert again.subject == f"Accreditation monitor run SUCCEEDED for {AS_OF}: 0 notices sent"
     assert details(again)["alerts"]["totals"] == {
         "alerts": 2,
         "published": 0,

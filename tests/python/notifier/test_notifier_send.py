@@ -39,11 +39,16 @@ def test_send_rerun_and_tier_change(aws: Aws, reference_project: Project) -> Non
     assert alert_counts(aws.drain(critical_only)) == {CRITICAL_LAPSED: 1}
     wrapped = aws.drain(envelope)
     assert sorted(m.subject or "" for m in wrapped) == [
-        "Accreditations CRITICAL: 1 lapsed or expiring within 30 days (as of 2025-05-15)",
-        "Accreditations HIGH: 1 expiring in 31-60 days (as of 2025-05-15)",
+        "1 new critical accreditation alert, as of 2025-05-15",
+        "1 new high accreditation alert, as of 2025-05-15",
     ]
     assert {m.attributes["days_until_expiry"] for m in wrapped} == {"-227", "46"}
-    assert "LAPSED 227 days ago" in next(m.body for m in wrapped if "JC2002" in m.body)
+    assert {m.attributes["event"] for m in wrapped} == {"new"}
+    lapsed = next(m.document for m in wrapped if "JC2002" in m.body)
+    assert (lapsed["alerts"][0]["action"], lapsed["alerts"][0]["lapsed_since"]) == (
+        "renew_now",
+        "2024-10-01",
+    )
     summary = json.loads(summary_path.read_text())
     assert summary["status"] == "ok"
     assert summary["tiers"]["critical"] == {
@@ -53,6 +58,7 @@ def test_send_rerun_and_tier_change(aws: Aws, reference_project: Project) -> Non
         "failed": 0,
     }
     assert summary["totals"]["published"] == 2 and summary["messages"]["published"] == 2
+    assert summary["events"]["new"] == {"published": 2, "failed": 0}
     assert "published" in first.stdout and "total" in first.stdout
 
     rerun = run_cli(
@@ -67,12 +73,20 @@ def test_send_rerun_and_tier_change(aws: Aws, reference_project: Project) -> Non
         "failed": 0,
     }
 
-    # Three weeks later NCQA500 has 25 days left: it moves from high to critical.
+    # Three weeks later NCQA500 has 25 days left: it moves from high to critical. JC2002, lapsed
+    # all along, is due its weekly reminder.
     reference_project.write_mart(REFERENCE_ROWS, "2025-06-05")
     moved = run_cli(*send_args(reference_project, "--topic-arn", topic))
     assert moved.exit_code == 0, moved.output
-    assert alert_counts(aws.drain(everything)) == {("FAC12345", "NCQA500", "critical"): 1}
-    assert alert_counts(aws.drain(critical_only)) == {("FAC12345", "NCQA500", "critical"): 1}
+    later = aws.drain(everything)
+    assert sorted(event for m in later for event in m.events) == [
+        ("escalated", "FAC12345", "NCQA500"),
+        ("reminder", "FAC54321", "JC2002"),
+    ]
+    assert alert_counts(aws.drain(critical_only)) == {
+        ("FAC12345", "NCQA500", "critical"): 1,
+        CRITICAL_LAPSED: 1,
+    }
 
     resend = run_cli(*send_args(reference_project, "--topic-arn", topic, "--resend"))
     assert resend.exit_code == 0, resend.output
@@ -124,14 +138,17 @@ def test_oversized_digest_arrives_in_parts(aws: Aws, tmp_path: Path) -> None:
     result = run_cli(*send_args(project, "--topic-arn", topic))
     assert result.exit_code == 0, result.output
     received = aws.drain(queue)
-    # 1,500 lines of about 276 bytes fill 1.58 messages' worth: 2 parts.
-    assert len(received) == 2
+    # Each alert costs about 276 bytes of email text plus 700 of JSON document, escaped: 1,500
+    # of them fill 5.6 messages' worth.
+    assert len(received) == 6
     assert alert_counts(received) == {(f"F{i:05}", f"N{i}", "critical"): 1 for i in range(1500)}
     parts = len(received)
+    counts = sorted(m.document["count"] for m in received)
+    assert sum(counts) == 1500
     assert sorted(m.subject or "" for m in received) == sorted(
-        f"Accreditations CRITICAL: 1500 lapsed or expiring within 30 days (as of 2025-05-15)"
-        f" [{n}/{parts}]"
-        for n in range(1, parts + 1)
+        f"{m.document['count']} new critical accreditation alerts, as of 2025-05-15"
+        f" [{m.document['part']}/{parts}]"
+        for m in received
     )
     for message in received:
         assert len(message.body.encode()) < MAX_MESSAGE_BYTES
@@ -143,10 +160,26 @@ def test_dry_run_publishes_and_records_nothing(aws: Aws, reference_project: Proj
     queue = aws.queue(topic, "everything")
     summary = reference_project.root / "summary.json"
     result = run_cli(
-        *send_args(reference_project, "--topic-arn", topic, "--dry-run", "--summary-json", summary)
+        *send_args(
+            reference_project,
+            "--topic-arn",
+            topic,
+            "--dry-run",
+            "--show-messages",
+            "--summary-json",
+            summary,
+        )
     )
     assert result.exit_code == 0, result.output
     assert "dry run: nothing published" in result.stdout
+    assert result.stdout.startswith(
+        f"=== message 1 of 2 to {topic}\n"
+        "Subject: 1 new critical accreditation alert, as of 2025-05-15\n"
+        'Attributes: event=new, tier=critical, state=["CA"], days_until_expiry=-227\n\n'
+        "NEW: 1 accreditation CRITICAL, lapsed or expiring within 30 days (as of 2025-05-15)\n\n"
+        "- FAC54321 / JC2002 (Joint Commission) at Green Valley Clinic, CA: LAPSED since "
+        "2024-10-01 (valid until 2024-09-30, 227 days ago). Renew now.\n"
+    )
     assert json.loads(summary.read_text())["totals"]["published"] == 2
     assert aws.drain(queue) == []
     assert not reference_project.ledger.exists()
@@ -175,6 +208,7 @@ def test_cloudwatch_metrics_and_json_logs(aws: Aws, reference_project: Project) 
     assert {
         ("Published", ("critical",)),
         ("Suppressed", ("high",)),
+        ("NoticesPublished", ("new",)),
         ("MessagesPublished", ()),
     } <= names
 
@@ -188,8 +222,9 @@ def test_s3_ledger(aws: Aws, reference_project: Project) -> None:
         result = run_cli(*send_args(reference_project, "--topic-arn", topic, "--ledger", ledger))
         assert result.exit_code == 0, result.output
     assert alert_counts(aws.drain(queue)) == {CRITICAL_LAPSED: 1, HIGH_46_DAYS: 1}
-    body = aws.s3.get_object(Bucket="notifier-state", Key="ledgers/accreditation.json")["Body"]
-    records = [json.loads(line) for line in body.read().decode().splitlines()]
+    listing = run_cli("ledger", "--ledger", ledger, "--format", "json")
+    assert listing.exit_code == 0, listing.output
+    records = [json.loads(line) for line in listing.stdout.splitlines()]
     assert sorted((r["facility_id"], r["tier"]) for r in records) == [
         ("FAC12345", "high"),
         ("FAC54321", "critical"),
@@ -237,7 +272,8 @@ def test_concurrent_workers_publish_each_alert_once(aws: Aws, tmp_path: Path) ->
     }
     summary = json.loads(summary_path.read_text())
     assert summary["messages"] == {"published": 95, "failed": 0}
-    assert len(project.ledger.read_text().splitlines()) == 95
+    listing = run_cli("ledger", "--project-dir", project.root, "--format", "csv")
+    assert len(listing.stdout.splitlines()) == 1 + 95
     rerun = run_cli(*send_args(project, *args))
     assert rerun.exit_code == 0 and aws.drain(queue) == []
 

@@ -1,9 +1,8 @@
-"""Plain functions: tiers, message formatting and limits, ARNs, artifacts, profiles, ledger."""
+"""Plain functions: tiers, message formatting and limits, ARNs, artifacts, profiles."""
 
 from __future__ import annotations
 
 import json
-import math
 import threading
 import time
 from pathlib import Path
@@ -12,12 +11,13 @@ import pytest
 from notifier_testing import MODEL_ID, TEST_ID, make_project
 
 from notifier.artifacts import Relation, freshness_problems, locate_mart
-from notifier.errors import BadInputError, NotifierError, StaleArtifactsError
-from notifier.ledger import FileLedger, LedgerEntry
+from notifier.audit import Unevaluated
+from notifier.errors import BadInputError, StaleArtifactsError
+from notifier.lifecycle import Event, Notice
 from notifier.messages import (
-    MAX_MESSAGE_BYTES,
     MAX_SUBJECT_CHARS,
     GroupBy,
+    Layout,
     Message,
     ascii_subject,
     build_messages,
@@ -26,36 +26,45 @@ from notifier.messages import (
 from notifier.profile import AthenaTarget, DuckDBTarget, find_profiles_dir, load_target
 from notifier.publisher import Publisher, batches
 from notifier.routing import Routing, Topic
-from notifier.tiers import Alert, Thresholds, Tier, to_alerts
+from notifier.tiers import Thresholds, Tier, to_alerts
 
 TOPIC = "arn:aws:sns:us-east-1:123456789012:accreditation-alerts"
 FIFO_TOPIC = "arn:aws:sns:eu-west-1:123456789012:accreditation-alerts.fifo"
+AS_OF = "2025-05-15"
 
 
-def alert(
+def notice(
     days: int,
     facility_id: str = "FAC1",
     name: str | None = "City Hospital",
     state: str | None = "TX",
     accreditation_id: str | None = "NCQA500",
-    tier: Tier | None = None,
-) -> Alert:
-    return Alert(
-        facility_id,
-        name,
-        state,
-        "NCQA",
-        accreditation_id,
-        "2025-06-30",
-        "2025-05-15",
-        days,
-        tier or tier_of(days, Thresholds()) or Tier.MEDIUM,
+) -> Notice:
+    return Notice(
+        event=Event.NEW,
+        tier=tier_of(days, Thresholds()) or Tier.MEDIUM,
+        key=(facility_id, "NCQA", accreditation_id, "2025-06-30"),
+        facility_name=name,
+        state=state,
+        owner=None,
+        days_until_expiry=days,
+        lapsed=days < 0,
+        topic_arn=None,
+        acknowledged_until=None,
+        previous=None,
     )
+
+
+def messages_for(
+    notices: list[Notice], group_by: GroupBy, routing: Routing | None = None
+) -> list[Message]:
+    layout = Layout(group_by, routing or Routing.from_options(TOPIC, {}), Thresholds())
+    return build_messages(notices, layout, AS_OF, Unevaluated())
 
 
 def tier_of(days: int, thresholds: Thresholds) -> Tier | None:
     """The tier the notifier gives a mart row `days` from expiry (None: no alert)."""
-    row = ("F", None, None, None, None, "2025-01-01", "2025-01-01", days)
+    row = ("F", None, None, None, None, "2025-01-01", "2025-01-01", days, None, None, None)
     return next((a.tier for a in to_alerts([row], thresholds)), None)
 
 
@@ -91,13 +100,11 @@ def test_thresholds_are_configurable_and_validated() -> None:
         Thresholds(critical=60, high=30, medium=90)
 
 
-def test_lapsed_alert_line_and_expiring_line() -> None:
-    assert format_line(alert(-227)) == (
-        "- FAC1 / NCQA500 (NCQA) at City Hospital, TX: LAPSED 227 days ago, valid until 2025-06-30"
+def test_a_line_survives_control_characters_and_missing_fields() -> None:
+    assert format_line(notice(1), AS_OF).endswith(": expires in 1 day. Renew by 2025-06-30.")
+    missing = format_line(
+        notice(5, name="Line\nbreak\tname", state=None, accreditation_id=None), AS_OF
     )
-    assert format_line(alert(1)).endswith(": expires in 1 day, on 2025-06-30")
-    assert format_line(alert(0)).endswith(": expires today, 2025-06-30")
-    missing = format_line(alert(5, name="Line\nbreak\tname", state=None, accreditation_id=None))
     assert "\n" not in missing
     assert "/ no id (NCQA) at Line break name, state unknown:" in missing
 
@@ -112,70 +119,22 @@ def test_subject_is_printable_ascii_within_100_chars() -> None:
     assert ascii_subject("医院 (FAC9)") == "(FAC9)"
 
 
-def routing(arn: str = TOPIC) -> Routing:
-    return Routing.from_options(arn, {})
-
-
-def test_tier_digest_lists_lapsed_first_and_carries_filter_attributes() -> None:
-    alerts = [alert(-3, "FAC2", state="CA"), alert(12, "FAC1"), alert(45, "FAC3")]
-    messages = build_messages(alerts, GroupBy.TIER, routing(), Thresholds())
-    assert [m.attributes["tier"]["StringValue"] for m in messages] == ["critical", "high"]
-    critical = messages[0]
-    assert critical.body.index("FAC2") < critical.body.index("FAC1")
-    assert critical.attributes["state"] == {
-        "DataType": "String.Array",
-        "StringValue": '["CA", "TX"]',
-    }
-    assert critical.attributes["days_until_expiry"] == {"DataType": "Number", "StringValue": "-3"}
-    assert critical.subject == (
-        "Accreditations CRITICAL: 2 lapsed or expiring within 30 days (as of 2025-05-15)"
-    )
-    assert "MessageGroupId" not in critical.entry("m0")
-
-
-def test_facility_messages_one_per_facility_and_tier() -> None:
-    alerts = [alert(-3, "FAC2"), alert(10, "FAC1"), alert(20, "FAC1", accreditation_id="X")]
-    messages = build_messages(alerts, GroupBy.FACILITY, routing(), Thresholds())
-    assert [len(m.alerts) for m in messages] == [1, 2]
-    assert messages[1].attributes["state"] == {"DataType": "String", "StringValue": "TX"}
-    assert messages[1].subject.startswith("Accreditation CRITICAL: City Hospital (FAC1), 2 ")
-
-
 def test_fifo_entries_get_group_and_stable_deduplication_ids() -> None:
-    alerts = [alert(-3, "FAC2"), alert(10, "FAC1")]
-    first = build_messages(alerts, GroupBy.FACILITY, routing(FIFO_TOPIC), Thresholds())
-    again = build_messages(alerts, GroupBy.FACILITY, routing(FIFO_TOPIC), Thresholds())
-    entry = first[0].entry("m0")
+    notices = [notice(-3, "FAC2"), notice(10, "FAC1")]
+    fifo = Routing.from_options(FIFO_TOPIC, {})
+    first = messages_for(notices, GroupBy.FACILITY, fifo)
+    again = messages_for(notices, GroupBy.FACILITY, fifo)
+    entry = first[1].entry("m0")
     assert entry["MessageGroupId"] == "FAC2"
-    assert entry["MessageDeduplicationId"] == again[0].entry("m0")["MessageDeduplicationId"]
+    assert entry["MessageDeduplicationId"] == again[1].entry("m0")["MessageDeduplicationId"]
     assert first[0].dedup_id != first[1].dedup_id
-
-
-def test_oversized_digest_is_split_into_numbered_parts_within_limits() -> None:
-    long_name = "Memorial Hospital of the Very Long Name Ünïcode " * 4
-    alerts = [
-        alert(-1, f"FAC{i:05}", name=f"{long_name}{i}", accreditation_id=f"A{i}")
-        for i in range(2500)
-    ]
-    messages = build_messages(alerts, GroupBy.TIER, routing(), Thresholds())
-    # 2,500 lines of about 280 bytes fill 2.66 messages' worth: 3 parts, none more.
-    line_bytes = sum(len(format_line(a).encode()) + 1 for a in alerts)
-    assert len(messages) == math.ceil(line_bytes / MAX_MESSAGE_BYTES) == 3
-    covered = [a for m in messages for a in m.alerts]
-    assert covered == alerts
-    for number, message in enumerate(messages, start=1):
-        assert message.size <= MAX_MESSAGE_BYTES
-        assert message.subject.endswith(f" [{number}/{len(messages)}]")
-        assert len(message.subject) <= MAX_SUBJECT_CHARS
-        assert f"Part {number} of {len(messages)}." in message.body
-    # PublishBatch caps a request at 256 KiB too, so near-limit parts go one per call.
-    assert all(sum(m.size for m in batch) <= MAX_MESSAGE_BYTES for batch in batches(messages))
+    assert "MessageGroupId" not in messages_for(notices, GroupBy.TIER)[0].entry("m0")
 
 
 def test_batches_hold_at_most_ten_entries_for_one_topic() -> None:
-    alerts = [alert(5, f"FAC{i}") for i in range(23)] + [alert(40, f"FAC{i}") for i in range(3)]
+    notices = [notice(5, f"FAC{i}") for i in range(23)] + [notice(40, f"FAC{i}") for i in range(3)]
     per_tier = Routing.from_options(TOPIC, {Tier.HIGH: TOPIC + "-high"})
-    messages = build_messages(alerts, GroupBy.FACILITY, per_tier, Thresholds())
+    messages = messages_for(notices, GroupBy.FACILITY, per_tier)
     sizes = [(len(batch), batch[0].topic.arn) for batch in batches(messages)]
     assert sizes == [(10, TOPIC), (10, TOPIC), (3, TOPIC), (3, TOPIC + "-high")]
 
@@ -208,8 +167,7 @@ class _FakeSNS:
 
 @pytest.mark.parametrize("workers", [1, 4])
 def test_publisher_workers_publish_every_message_once_recording_serially(workers: int) -> None:
-    alerts = [alert(5, f"FAC{i:03}") for i in range(95)]
-    messages = build_messages(alerts, GroupBy.FACILITY, routing(), Thresholds())
+    messages = messages_for([notice(5, f"FAC{i:03}") for i in range(95)], GroupBy.FACILITY)
     sns = _FakeSNS()
     recorded: list[Message] = []
     recording = threading.Lock()
@@ -224,17 +182,15 @@ def test_publisher_workers_publish_every_message_once_recording_serially(workers
         messages, on_accepted
     )
     assert failures == []
-    assert sorted(m.alerts[0].facility_id for m in recorded) == sorted(
-        m.alerts[0].facility_id for m in messages
+    assert sorted(m.notices[0].facility_id for m in recorded) == sorted(
+        m.notices[0].facility_id for m in messages
     )
     assert sns.calls == 10
     assert (sns.most_in_flight > 1) == (workers > 1)
 
 
 def test_publisher_stops_starting_batches_once_recording_fails() -> None:
-    messages = build_messages(
-        [alert(5, f"FAC{i:03}") for i in range(200)], GroupBy.FACILITY, routing(), Thresholds()
-    )
+    messages = messages_for([notice(5, f"FAC{i:03}") for i in range(200)], GroupBy.FACILITY)
     sns = _FakeSNS()
 
     def on_accepted(accepted: list[tuple[Message, str]]) -> None:
@@ -290,7 +246,7 @@ def test_latest_version_is_found_with_its_tests(tmp_path: Path) -> None:
     project = make_project(tmp_path, [], "2025-05-15")
     mart = locate_mart(project.target_path)
     assert mart.unique_id == MODEL_ID
-    assert mart.relation.parts[-1] == "expiring_accreditations_v2"
+    assert mart.relation.parts[-1] == "expiring_accreditations_v3"
     assert mart.test_ids == {TEST_ID}
 
 
@@ -363,36 +319,6 @@ def test_profile_env_vars_are_rendered(tmp_path: Path, monkeypatch: pytest.Monke
     )
     with pytest.raises(BadInputError, match="NOTIFIER_TEST_UNSET_VAR"):
         load_target(tmp_path, None, None)
-
-
-def entry(a: Alert) -> LedgerEntry:
-    return LedgerEntry(a, "message-1", TOPIC, "2025-05-15T00:00:00+00:00")
-
-
-def test_file_ledger_round_trip_and_unreadable_file(tmp_path: Path) -> None:
-    ledger = FileLedger(tmp_path / "ledger.json")
-    assert ledger.load() == set()
-    alerts = [alert(-1, "FAC1"), alert(40, "FAC2", accreditation_id=None)]
-    ledger.record([entry(a) for a in alerts])
-    assert ledger.load() == {a.key for a in alerts}
-    record = json.loads((tmp_path / "ledger.json").read_text().splitlines()[1])
-    assert record["accreditation_id"] is None and record["message_id"] == "message-1"
-    (tmp_path / "ledger.json").write_text("not json\n")
-    with pytest.raises(BadInputError, match="line 1 is not a ledger record"):
-        ledger.load()
-
-
-def test_file_ledger_lock_excludes_a_second_holder(tmp_path: Path) -> None:
-    first, second = FileLedger(tmp_path / "l.json"), FileLedger(tmp_path / "l.json")
-    # flock conflicts between separate opens even within one process.
-    with (
-        first.lock(timeout=1),
-        pytest.raises(NotifierError, match="locked by another send"),
-        second.lock(timeout=0.3),
-    ):
-        pass
-    with second.lock(timeout=0.3):
-        pass  # released by the first holder
 
 
 def test_iam_policy_is_valid_and_covers_every_call() -> None:
