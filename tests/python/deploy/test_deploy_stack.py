@@ -594,8 +594,11 @@ def test_the_dashboard_shows_runs_duration_rejected_share_and_alerts(stack: Stac
     assert widgets["Input"]["metrics"] == [
         ["AccreditationMonitor", name] for name in ("LinesRead", "RecordsRejected", "Facilities")
     ]
-    assert widgets["Messages"]["metrics"] == [
-        ["AccreditationMonitor", "MessagesPublished"],
+    assert widgets["Notices by event"]["metrics"] == [
+        *(
+            ["AccreditationMonitor", "NoticesPublished", "Event", event]
+            for event in ("new", "escalated", "lapsed", "reminder", "resolved")
+        ),
         ["AccreditationMonitor", "MessagesFailed"],
     ]
     alarm_arns = {
