@@ -11,7 +11,7 @@ export DBT_SEND_ANONYMOUS_USAGE_STATS := false
 export DO_NOT_TRACK := 1
 export DBT_PROFILES_DIR := $(CURDIR)
 
-.PHONY: setup demo test test-fast build sample lint lock clean bench
+.PHONY: setup demo test test-fast build sample lint lock clean bench fuzz
 .PHONY: docs chromium
 
 setup: $(VENV)/.installed profiles.yml
@@ -80,6 +80,18 @@ bench: setup
 	$(BIN)/python bench/run_bench.py --count $(N) $(BENCH_ARGS)
 	$(BIN)/python bench/ledger_bench.py
 	@uptime
+
+# Not part of `make test`: the reading property test (tests/python/property) with a random seed
+# and FUZZ_EXAMPLES examples (default 40, about 10 s each). Every failing example is saved under
+# tests/python/property/regressions/, which every `make test` replays. FUZZ_SEED repeats a run.
+FUZZ_EXAMPLES ?= 40
+ifndef FUZZ_SEED
+FUZZ_SEED := $(shell od -An -N4 -tu4 /dev/urandom | tr -d ' ')
+endif
+fuzz: setup
+	@echo "fuzz: seed $(FUZZ_SEED), $(FUZZ_EXAMPLES) examples"
+	PROPERTY_PROFILE=fuzz FUZZ_EXAMPLES=$(FUZZ_EXAMPLES) $(BIN)/python -m pytest \
+		tests/python/property/test_property_reading.py -k 'generated or fuzz' --hypothesis-seed=$(FUZZ_SEED)
 
 # The hooks of .pre-commit-config.yaml over their whole scopes, as the tests run them.
 lint: setup

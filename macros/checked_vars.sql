@@ -25,3 +25,12 @@
     {%- endif -%}
     {{- return(share) -}}
 {%- endmacro %}
+
+{% macro min_facilities() -%}
+    {%- set raw = var('min_facilities') -%}
+    {%- set text = raw | string | trim -%}
+    {%- if raw is boolean or not modules.re.fullmatch('[0-9]+', text) -%}
+        {{- exceptions.raise_compiler_error('min_facilities must be a whole number of facilities, 0 or more, got "' ~ raw ~ '"') -}}
+    {%- endif -%}
+    {{- return(text | int) -}}
+{%- endmacro %}

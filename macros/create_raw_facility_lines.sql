@@ -1,8 +1,10 @@
 {#
     Athena only: creates (idempotently) the external table that the source facility_files.
     facility_lines reads, over the S3 prefix holding the NDJSON files (env ATHENA_RAW_LOCATION).
-    One string column per line: Hive's default field delimiter \001 never occurs in JSON text,
-    so every line arrives whole, including the ones that are not valid JSON.
+    One string column per line, the whole line: RegexSerDe with (?s)(.*) takes every character
+    of it, where a delimited row format would cut the line at its field delimiter (\001, which a
+    bad line can hold). Lines end at LF, CRLF or a lone CR (Hadoop's LineReader); a .gz file is
+    decompressed by its extension; bytes that are not UTF-8 arrive as U+FFFD.
 
         dbt run-operation create_raw_facility_lines --target athena
 #}
@@ -23,9 +25,8 @@
         create external table if not exists `{{ source_relation.schema }}`.`{{ source_relation.identifier }}` (
             `line` string
         )
-        row format delimited
-            fields terminated by '\001'
-            lines terminated by '\n'
+        row format serde 'org.apache.hadoop.hive.serde2.RegexSerDe'
+            with serdeproperties ('input.regex' = '(?s)(.*)')
         stored as textfile
         location '{{ prefix }}'
     {%- endset -%}

@@ -234,7 +234,19 @@
 {%- endmacro %}
 
 
-{#- Text without leading and trailing whitespace, not only the spaces SQL's trim removes. -#}
+{#-
+    The TRIM characters as a regular-expression character class: exactly those for which
+    Python's str.isspace() is true, plus U+200B (zero-width space) and U+FEFF (BOM). The ASCII
+    ones are written \xHH (RE2 and Joni read it alike below 0x80); the others are the characters
+    themselves (Jinja decodes the \u escapes), since RE2 knows \x{...} and Joni (Trino, Java
+    syntax) \uHHHH, and neither knows the other's. No pattern here uses \s, which differs.
+-#}
+{% macro trim_character_class() -%}
+    {{- return('[\\x09-\\x0D\\x1C-\\x20\u0085\u00a0\u1680\u2000-\u200b\u2028\u2029\u202f\u205f\u3000\ufeff]') -}}
+{%- endmacro %}
+
+
+{#- Text without leading and trailing TRIM characters (trim_character_class); inside kept. -#}
 {% macro trim_whitespace(text) -%}
     {{ return(adapter.dispatch('trim_whitespace', 'accreditation_monitor')(text)) }}
 {%- endmacro %}
@@ -244,11 +256,215 @@
 {%- endmacro %}
 
 {% macro duckdb__trim_whitespace(text) -%}
-    trim({{ text }}, chr(9) || chr(10) || chr(12) || chr(13) || ' ')
+    {%- set trim = trim_character_class() -%}
+    regexp_replace({{ text }}, '^{{ trim }}+|{{ trim }}+$', '', 'g')
 {%- endmacro %}
 
 {% macro athena__trim_whitespace(text) -%}
-    regexp_replace({{ text }}, '^\s+|\s+$', '')
+    {%- set trim = trim_character_class() -%}
+    regexp_replace({{ text }}, '^{{ trim }}+|{{ trim }}+$', '')
+{%- endmacro %}
+
+
+{#- Whether a raw line is blank: null, empty, or TRIM characters only. Engine-neutral. -#}
+{% macro is_blank_line(text) -%}
+    ({{ text }} is null or {{ matches_pattern(text, trim_character_class() ~ '*') }})
+{%- endmacro %}
+
+
+{#- How many bytes the text takes in UTF-8. -#}
+{% macro utf8_byte_length(text) -%}
+    {{ return(adapter.dispatch('utf8_byte_length', 'accreditation_monitor')(text)) }}
+{%- endmacro %}
+
+{% macro default__utf8_byte_length(text) -%}
+    {{ _no_portable_sql('utf8_byte_length') }}
+{%- endmacro %}
+
+{% macro duckdb__utf8_byte_length(text) -%}
+    strlen({{ text }})
+{%- endmacro %}
+
+{% macro athena__utf8_byte_length(text) -%}
+    length(to_utf8({{ text }}))
+{%- endmacro %}
+
+
+{#- Replace every match of a regular expression (RE2 / Joni alike) with a constant. -#}
+{% macro replace_pattern(text, pattern, replacement) -%}
+    {{ return(adapter.dispatch('replace_pattern', 'accreditation_monitor')(text, pattern, replacement)) }}
+{%- endmacro %}
+
+{% macro default__replace_pattern(text, pattern, replacement) -%}
+    {{ _no_portable_sql('replace_pattern') }}
+{%- endmacro %}
+
+{% macro duckdb__replace_pattern(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, '{{ pattern }}', {{ replacement }}, 'g')
+{%- endmacro %}
+
+{% macro athena__replace_pattern(text, pattern, replacement) -%}
+    regexp_replace({{ text }}, '{{ pattern }}', {{ replacement }})
+{%- endmacro %}
+
+
+{#-
+    How deep the strict JSON check follows nesting: a line whose arrays and objects nest deeper
+    than this is invalid_json. The facility records nest 4 deep (record, labs, lab,
+    certifications).
+-#}
+{% macro strict_json_max_depth() -%}
+    {{- return(32) -}}
+{%- endmacro %}
+
+{#-
+    Whether the text is exactly one JSON value under RFC 8259, with no lone surrogate escape
+    (RFC 7493), nested at most strict_json_max_depth() deep; JSON white space (space, tab, LF,
+    CR) around it allowed. `parsed`: parse_json(text), computed by the caller (DuckDB uses it). The same regular-expression reduction on both engines
+    (_strict_json_reduction); DuckDB first tries a cheap check that gives the same answer.
+-#}
+{% macro is_strict_json(text, parsed) -%}
+    {{ return(adapter.dispatch('is_strict_json', 'accreditation_monitor')(text, parsed)) }}
+{%- endmacro %}
+
+{% macro default__is_strict_json(text, parsed) -%}
+    {{ _no_portable_sql('is_strict_json') }}
+{%- endmacro %}
+
+{#-
+    DuckDB: the reduction costs about 10x DuckDB's own parse (one replacement per string), so a
+    line takes it only when the cheap check cannot decide. The cheap check: DuckDB's parser
+    (yyjson) accepts the text, the text nowhere contains `nan` or `inf` in any case, nor a
+    comma followed by JSON white space and `]` or `}`, and it has at most max-depth `[` and `{`
+    characters in all. DuckDB's parser is strict RFC 8259 except that it accepts trailing commas
+    and NaN/Infinity (measured: it refuses lone surrogates, control characters, leading zeros,
+    comments, single quotes, trailing text); a text that contains neither construct anywhere,
+    even inside a string, and cannot nest too deep is strict JSON exactly when that parser
+    accepts it. Every other line (refused by the parser, or merely mentioning "Infection") takes
+    the reduction, so the answer is the reduction's on every line. `parsed` is parse_json(text),
+    so the text is parsed once.
+-#}
+{% macro duckdb__is_strict_json(text, parsed) -%}
+    case
+        when {{ parsed }} is not null
+            and not regexp_matches({{ text }}, '(?i:nan|inf)|,[ \x09\x0A\x0D]*[\]}]')
+            and strlen({{ text }}) - strlen(replace(replace({{ text }}, '[', ''), '{', '')) <= {{ strict_json_max_depth() }}
+            then true
+        else {{ _strict_json_reduction(text) }}
+    end
+{%- endmacro %}
+
+{% macro athena__is_strict_json(text, parsed) -%}
+    {{ _strict_json_reduction(text) }}
+{%- endmacro %}
+
+{#-
+    The engine-neutral strict JSON check, a boolean SQL expression:
+    1. a raw control character other than tab anywhere makes the text invalid (JSON allows none
+       inside strings, and only tab, LF, CR as white space; this also frees \x01 and \x02 to be
+       tokens below);
+    2. every valid string literal becomes \x01 (one left-to-right pass: a string is `"`, then
+       characters other than `"`, `\` and controls, or the escapes \" \\ \/ \b \f \n \r \t,
+       \uXXXX that is no surrogate, or a high-surrogate \uXXXX directly followed by a
+       low-surrogate one, then `"`);
+    3. max-depth times, every innermost array or object (its elements \x01, \x02, a number or
+       true/false/null, with JSON white space around them; an object's keys \x01) becomes \x02;
+    4. valid when what is left is one such element.
+    Only a text that really is one JSON value can come out as one element: what steps 2 and 3
+    replace are exactly JSON's string, scalar, array and object productions, and anything else
+    (a stray quote, a letter, a second value, a trailing comma) is left over and stops the
+    reduction. Patterns use explicit character classes only (no \s, no dot), so RE2 and Joni
+    match the same.
+-#}
+{% macro _strict_json_reduction(text) -%}
+    {%- set string = '"(?:[^"\\\\\\x00-\\x1F]|\\\\["\\\\/bfnrt]|\\\\u(?:[dD][89abAB][0-9a-fA-F]{2}\\\\u[dD][c-fC-F][0-9a-fA-F]{2}|[0-9a-cA-Ce-fE-F][0-9a-fA-F]{3}|[dD][0-7][0-9a-fA-F]{2}))*"' -%}
+    {%- set ws = '[ \\x09\\x0A\\x0D]*' -%}
+    {%- set scalar = '-?(?:0|[1-9][0-9]*)(?:[.][0-9]+)?(?:[eE][+-]?[0-9]+)?|true|false|null' -%}
+    {%- set element = ws ~ '(?:\\x01|\\x02|' ~ scalar ~ ')' ~ ws -%}
+    {%- set member = ws ~ '\\x01' ~ ws ~ ':' ~ element -%}
+    {%- set container = '\\[(?:' ~ element ~ '(?:,' ~ element ~ ')*|' ~ ws ~ ')\\]|\\{(?:' ~ member ~ '(?:,' ~ member ~ ')*|' ~ ws ~ ')\\}' -%}
+    {%- set reduced = namespace(sql=replace_pattern(text, string, 'chr(1)')) -%}
+    {%- for _ in range(strict_json_max_depth()) -%}
+        {%- set reduced.sql = replace_pattern(reduced.sql, container, 'chr(2)') -%}
+    {%- endfor -%}
+    (
+        {{ matches_pattern(text, '[^\\x00-\\x08\\x0A-\\x1F]*') }}
+        and {{ matches_pattern(reduced.sql, element) }}
+    )
+{%- endmacro %}
+
+
+{#-
+    Whether the JSON object at `path` of a JSON text has a member name twice (names compared
+    after unescaping, as the engine's parser reads them). `value` is the engine's JSON value at
+    that path, which the caller has made sure is an object: DuckDB reads it (its JSON values keep
+    repeated names), Athena reads the text (its parsed values keep one of them).
+-#}
+{% macro json_object_has_duplicate_keys(json_text, path, value) -%}
+    {{ return(adapter.dispatch('json_object_has_duplicate_keys', 'accreditation_monitor')(json_text, path, value)) }}
+{%- endmacro %}
+
+{% macro default__json_object_has_duplicate_keys(json_text, path, value) -%}
+    {{ _no_portable_sql('json_object_has_duplicate_keys') }}
+{%- endmacro %}
+
+{#-
+    DuckDB: json_keys lists every member name, repeated ones included; list_unique counts the
+    distinct ones (the list is made once: a one-element list_transform binds it to a name).
+-#}
+{% macro duckdb__json_object_has_duplicate_keys(json_text, path, value) -%}
+    list_transform(
+        [json_keys({{ value }})],
+        lambda member_names: len(member_names) <> list_unique(member_names)
+    )[1]
+{%- endmacro %}
+
+{#-
+    Athena: json_size over the text (varchar, read as a stream) counts every member, repeated
+    ones included; a map(varchar, json) holds each name once (Trino's json_parse keeps the last
+    of a repeated name, and a cast of JSON with a repeated name to a map fails, hence try: -1).
+-#}
+{% macro athena__json_object_has_duplicate_keys(json_text, path, value) -%}
+    (coalesce(cardinality(try(cast(json_extract({{ json_text }}, '{{ path }}') as map(varchar, json)))), -1) < json_size({{ json_text }}, '{{ path }}'))
+{%- endmacro %}
+
+
+{#-
+    The 1-based positions of the elements of the JSON array at `path` of a JSON text that are
+    objects with a member name twice, as text `,2,5,`; null when there is none. `value` is the
+    engine's JSON value at that path, an array: read as in json_object_has_duplicate_keys.
+-#}
+{% macro json_array_duplicate_key_positions(json_text, path, value) -%}
+    {{ return(adapter.dispatch('json_array_duplicate_key_positions', 'accreditation_monitor')(json_text, path, value)) }}
+{%- endmacro %}
+
+{% macro default__json_array_duplicate_key_positions(json_text, path, value) -%}
+    {{ _no_portable_sql('json_array_duplicate_key_positions') }}
+{%- endmacro %}
+
+{#- DuckDB: each element's member names in one pass (none for an element that is no object). -#}
+{% macro duckdb__json_array_duplicate_key_positions(json_text, path, value) -%}
+    nullif(',' || array_to_string(list_filter(list_transform(
+        json_keys({{ value }}, '$[*]'),
+        lambda member_names, element_position: case
+            when len(member_names) <> list_unique(member_names) then element_position
+        end
+    ), lambda element_position: element_position is not null), ',') || ',', ',,')
+{%- endmacro %}
+
+{#-
+    Athena: the array's elements as JSON (json_extract over the text copies them as written,
+    repeated names included); an element is an object with a repeated name when json_size of
+    its text counts more members than its map has names (see the macro above).
+-#}
+{% macro athena__json_array_duplicate_key_positions(json_text, path, value) -%}
+    nullif(',' || array_join(filter(
+        sequence(1, greatest(coalesce(json_array_length(json_extract({{ json_text }}, '{{ path }}')), 0), 1)),
+        element_position -> element_position <= coalesce(json_array_length(json_extract({{ json_text }}, '{{ path }}')), 0)
+            and substr(json_format(element_at(cast(json_extract({{ json_text }}, '{{ path }}') as array(json)), element_position)), 1, 1) = '{'
+            and coalesce(cardinality(try(cast(element_at(cast(json_extract({{ json_text }}, '{{ path }}') as array(json)), element_position) as map(varchar, json)))), -1)
+                < json_size(json_format(element_at(cast(json_extract({{ json_text }}, '{{ path }}') as array(json)), element_position)), '$')
+    ), ',') || ',', ',,')
 {%- endmacro %}
 
 

@@ -11,73 +11,181 @@
 {%- endmacro %}
 
 {#
-    DuckDB reads the files with read_csv (see the source's external_location): one VARCHAR column
-    per line, BOM stripped, CRLF accepted, blank lines kept as null rows so that physical line
-    numbers survive. row_number() over () follows scan order across files even when a file is
-    read in parallel, while row_number() over (partition by filename) does not; a file's line
-    number is its scan position minus that of its first line. The first positions come from a
-    second, narrow scan (filename only, same files, same order, so the same positions) grouped by
-    file and joined back: a window `min(scan_position) over (partition by filename)` buffers and
-    sorts every raw line (1.8 to 5.8 s on 1M lines, and the whole input in memory) where the extra
-    scan and a join with a one-row-per-file side cost about 1.7 s. A left join, so a query that
-    needs no line numbers (the line-accounting test) still prunes it. Files must not change
-    during a run (neither may they for the single scan: a line would be missed or counted twice).
+    DuckDB. The files matching FACILITIES_PATH are listed when the query is compiled and read
+    whole with read_blob; a .gz file is decompressed by gunzip_file(), a function the project's
+    dbt-duckdb plugin (notifier/duckdb_plugin.py) registers, since DuckDB decompresses only in
+    its CSV and JSON readers, neither of which can read every line. Each file is split here:
+    LF, CRLF and a lone CR each end a line (Hadoop's LineReader's rule, what Athena's text
+    reader does), a final line end adds no line, and no byte is lost. A file that is valid
+    UTF-8 (DuckDB's decode) is split as text; any other is split in DuckDB's escaped blob text
+    (\xHH for every byte that is no printable ASCII, \x5C for the backslash), and each line
+    decoded on its own: a valid line as it is, an invalid one with each maximal ill-formed
+    subsequence replaced by U+FFFD (the Unicode recommendation, what Python's errors='replace'
+    and Java's decoder do), so only that line is invalid_encoding and the rest of the file is
+    read normally. The line number is the element's position in the split: no window, no
+    second scan. A BOM at the start of a file (line 1) is removed; anywhere else it stays.
 #}
 {% macro duckdb__raw_facility_lines() -%}
+    {%- set path = graph.sources['source.accreditation_monitor.facility_files.facility_lines'].meta.facilities_path if execute else '' -%}
+    {#- The source is what this reads (lineage); the files are named by its meta path. -#}
+    {%- set source_relation = source('facility_files', 'facility_lines') -%}
+    {%- set listed = [] -%}
     {%- if execute -%}
-        {%- set path = graph.sources['source.accreditation_monitor.facility_files.facility_lines'].meta.facilities_path -%}
-        {%- set matched = run_query("select count(*) from glob('" ~ (path | replace("'", "''")) ~ "')").columns[0].values()[0] -%}
-        {%- if matched == 0 -%}
+        {%- set listed = run_query("select file from glob('" ~ (path | replace("'", "''")) ~ "') order by file").columns[0].values() -%}
+        {%- if listed | length == 0 -%}
             {{- exceptions.raise_compiler_error('FACILITIES_PATH "' ~ path ~ '" matches no file. Set FACILITIES_PATH to a file or a glob of NDJSON files, e.g. FACILITIES_PATH="data/incoming/*.ndjson".') -}}
         {%- endif -%}
     {%- endif -%}
+    {%- set gzip_files = [] -%}
+    {%- for file in listed if file.lower().endswith('.gz') -%}
+        {%- do gzip_files.append(file) -%}
+    {%- endfor -%}
+    {%- set any_gzip = gzip_files | length > 0 -%}
     select
-        scanned.source_file,
-        scanned.scan_position - file_starts.first_position + 1 as line_number,
-        scanned.raw_line
+        source_file,
+        line_number,
+        case
+            when line_number = 1 and starts_with(raw_line, chr(65279)) then substr(raw_line, 2)
+            else raw_line
+        end as raw_line
     from (
         select
-            filename as source_file,
-            line as raw_line,
-            row_number() over () as scan_position
-        from {{ source('facility_files', 'facility_lines') }}
-    ) as scanned
-    left join (
-        select
             source_file,
-            min(scan_position) as first_position
+            line_number,
+            case
+                when is_utf8 then line
+                else {{ _duckdb_decode_escaped_bytes('line') }}
+            end as raw_line
         from (
             select
-                filename as source_file,
-                row_number() over () as scan_position
-            from {{ source('facility_files', 'facility_lines') }}
-        ) as positions
-        group by source_file
-    ) as file_starts
-        on scanned.source_file = file_starts.source_file
+                source_file,
+                is_utf8,
+                unnest(lines) as line,
+                generate_subscripts(lines, 1) as line_number
+            from (
+                select
+                    source_file,
+                    is_utf8,
+                    -- A final line end ends the last line; it does not start an empty one.
+                    case
+                        when split_lines[-1] = '' then list_slice(split_lines, 1, len(split_lines) - 1)
+                        else split_lines
+                    end as lines
+                from (
+                    select
+                        source_file,
+                        file_text is not null as is_utf8,
+                        case
+                            -- Most files have no CR: a plain split is five times faster.
+                            when file_text is not null and not contains(file_text, chr(13))
+                                then string_split(file_text, chr(10))
+                            when file_text is not null
+                                then string_split_regex(file_text, '\r\n|\r|\n')
+                            else string_split_regex(cast(content as varchar), '\\x0D\\x0A|\\x0D|\\x0A')
+                        end as split_lines
+                    from (
+                        select
+                            source_file,
+                            content,
+                            try(decode(content)) as file_text
+                        from (
+                            select
+                                filename as source_file,
+                                {%- if any_gzip %}
+                                case
+                                    when lower(filename) like '%.gz' then gunzip_file(content, filename)
+                                    else content
+                                end as content
+                                {%- else %}
+                                content
+                                {%- endif %}
+                            from read_blob([{% if execute %}'{{ listed | map('replace', "'", "''") | join("', '") }}'{% endif %}])
+                        ) as read_files
+                    ) as files
+                ) as split_files
+            ) as files_lines
+        ) as numbered_lines
+    ) as lines
+{%- endmacro %}
+
+{#-
+    DuckDB's escaped blob text of one line's bytes, decoded: as it is when valid UTF-8, else
+    with each maximal ill-formed subsequence (a byte that starts no valid sequence, or the
+    longest start of one that breaks off) replaced by U+FFFD. The tokens are: a run of escapes
+    forming valid multi-byte sequences or ASCII, a broken-off start of a sequence, or one byte.
+-#}
+{% macro _duckdb_decode_escaped_bytes(escaped) -%}
+    {%- set c = '\\\\x[89AB][0-9A-F]' -%}
+    {%- set valid = '(?:\\\\x[0-7][0-9A-F]|[^\\\\]|\\\\x(?:C[2-9A-F]|D[0-9A-F])' ~ c
+        ~ '|\\\\xE0\\\\x[AB][0-9A-F]' ~ c ~ '|\\\\x(?:E[1-9A-CEF])' ~ c ~ c
+        ~ '|\\\\xED\\\\x[89][0-9A-F]' ~ c ~ '|\\\\xF0\\\\x[9AB][0-9A-F]' ~ c ~ c
+        ~ '|\\\\xF[1-3]' ~ c ~ c ~ c ~ '|\\\\xF4\\\\x8[0-9A-F]' ~ c ~ c ~ ')+' -%}
+    {%- set broken = '\\\\xE0\\\\x[AB][0-9A-F]|\\\\xE[1-9A-CEF]' ~ c
+        ~ '|\\\\xED\\\\x[89][0-9A-F]|\\\\xF0\\\\x[9AB][0-9A-F](?:' ~ c ~ ')?'
+        ~ '|\\\\xF[1-3](?:' ~ c ~ '){1,2}|\\\\xF4\\\\x8[0-9A-F](?:' ~ c ~ ')?|\\\\x[0-9A-F]{2}' -%}
+    coalesce(
+        try(decode(cast({{ escaped }} as blob))),
+        decode(cast(array_to_string(list_transform(
+            regexp_extract_all({{ escaped }}, '{{ valid }}|{{ broken }}'),
+            lambda token: case when regexp_full_match(token, '{{ valid }}') then token else '\xEF\xBF\xBD' end
+        ), '') as blob))
+    )
 {%- endmacro %}
 
 {#
     Athena reads the external text table that create_raw_facility_lines() makes: one string
-    column per line, "$path" naming the file. Athena has no line numbers: line_number is the
-    line's position in the order Athena read its file, which is the physical line number when
-    the file is read as one split (a file below the split size, or a gzip-compressed file, which
-    cannot be split). A BOM at the start of a file and the CR of a CRLF line end are removed
-    here, as DuckDB's reader does.
+    column per line, "$path" naming the file, lines ended by LF, CRLF or a lone CR (Hadoop's
+    LineReader), .gz files decompressed by extension. Athena has no line numbers: line_number is
+    the line's position in the order Athena read its file, which is the physical line number
+    when the file is read as one split (a file below the split size, or a gzip-compressed file,
+    which cannot be split). from_utf8(to_utf8(line)) replaces any byte sequence that is not
+    UTF-8 with U+FFFD (a no-op when the reader already did), so such a line is
+    invalid_encoding. A BOM at the start of a file (line 1) is removed; anywhere else it stays.
 #}
 {% macro athena__raw_facility_lines() -%}
     select
         source_file,
-        row_number() over (partition by source_file) as line_number,
-        regexp_replace(
-            case when starts_with(line, chr(65279)) then substr(line, 2) else line end,
-            '\r$',
-            ''
-        ) as raw_line
+        line_number,
+        case
+            when line_number = 1 and starts_with(raw_line, chr(65279)) then substr(raw_line, 2)
+            else raw_line
+        end as raw_line
     from (
         select
-            "$path" as source_file,
-            line
-        from {{ source('facility_files', 'facility_lines') }}
-    ) as scanned
+            source_file,
+            row_number() over (partition by source_file) as line_number,
+            from_utf8(to_utf8(line)) as raw_line
+        from (
+            select
+                "$path" as source_file,
+                line
+            from {{ source('facility_files', 'facility_lines') }}
+        ) as scanned
+    ) as numbered
+{%- endmacro %}
+
+{#-
+    The files the build reads, one row each (source_file), named as raw_facility_lines names
+    them. DuckDB: the glob's matches, listed without reading them, so a file of zero bytes is
+    one too. Athena: the files the raw table gives at least one row for: a blank line is a row,
+    but an object of zero bytes has none and cannot be listed from SQL.
+-#}
+{% macro facility_files() -%}
+    {{ return(adapter.dispatch('facility_files', 'accreditation_monitor')()) }}
+{%- endmacro %}
+
+{% macro default__facility_files() -%}
+    {{ _no_portable_sql('facility_files') }}
+{%- endmacro %}
+
+{% macro duckdb__facility_files() -%}
+    {%- set path = graph.sources['source.accreditation_monitor.facility_files.facility_lines'].meta.facilities_path if execute else '' -%}
+    {%- set source_relation = source('facility_files', 'facility_lines') -%}
+    select file as source_file
+    from glob('{{ path | replace("'", "''") }}')
+{%- endmacro %}
+
+{% macro athena__facility_files() -%}
+    select distinct "$path" as source_file
+    from {{ source('facility_files', 'facility_lines') }}
 {%- endmacro %}

@@ -52,6 +52,18 @@ def _plural(number: int, noun: str, plural: str) -> str:
     return f"{number} {noun if number == 1 else plural}"
 
 
+# The reject reasons of a line that was not read (a superseded duplicate was: a later record
+# of the facility replaced it), as load_audit's rejected_<reason> columns name them.
+UNREADABLE_REASONS = (
+    "line_too_long",
+    "invalid_encoding",
+    "invalid_json",
+    "not_an_object",
+    "duplicate_key",
+    "missing_facility_id",
+)
+
+
 @dataclass(frozen=True)
 class Unevaluated:
     """What the last build could not read, so no alert can cover it: said in every digest, so
@@ -60,8 +72,11 @@ class Unevaluated:
     Superseded duplicates are not counted: a later record of the same facility was read.
     """
 
+    line_too_long: int = 0
+    invalid_encoding: int = 0
     invalid_json: int = 0
     not_an_object: int = 0
+    duplicate_key: int = 0
     missing_facility_id: int = 0
     entries_rejected: int = 0
     facility_count: int = 0
@@ -71,7 +86,17 @@ class Unevaluated:
 
     @property
     def lines(self) -> int:
-        return self.invalid_json + self.not_an_object + self.missing_facility_id
+        return sum(count for count, _ in self._lines_by_reason())
+
+    def _lines_by_reason(self) -> tuple[tuple[int, str], ...]:
+        return (
+            (self.line_too_long, "too long"),
+            (self.invalid_encoding, "not UTF-8"),
+            (self.invalid_json, "invalid JSON"),
+            (self.not_an_object, "not an object"),
+            (self.duplicate_key, "with a duplicate key"),
+            (self.missing_facility_id, "without facility_id"),
+        )
 
     def footer(self) -> str:
         if not self.known:
@@ -80,15 +105,7 @@ class Unevaluated:
             return "Every input line and accreditation entry was read."
         parts = []
         if self.lines:
-            kinds = [
-                f"{count} {kind}"
-                for count, kind in (
-                    (self.invalid_json, "invalid JSON"),
-                    (self.not_an_object, "not an object"),
-                    (self.missing_facility_id, "without facility_id"),
-                )
-                if count
-            ]
+            kinds = [f"{count} {kind}" for count, kind in self._lines_by_reason() if count]
             parts.append(
                 f"{_plural(self.lines, 'unreadable line', 'unreadable lines')} ({', '.join(kinds)})"
                 " in rejected_records"
@@ -110,9 +127,7 @@ class Unevaluated:
         return {
             "known": self.known,
             "lines_rejected": self.lines,
-            "invalid_json": self.invalid_json,
-            "not_an_object": self.not_an_object,
-            "missing_facility_id": self.missing_facility_id,
+            **{reason: getattr(self, reason) for reason in UNREADABLE_REASONS},
             "accreditation_entries_rejected": self.entries_rejected,
             "facilities_with_rejected_entries": self.facility_count,
             "facilities": list(self.facilities),
@@ -126,13 +141,14 @@ def read_unevaluated(target: Target, target_path: Path) -> Unevaluated:
     except StaleArtifactsError as exc:
         log.warning("cannot tell what the build rejected", extra={"fields": {"problem": str(exc)}})
         return Unevaluated(known=False)
-    sums = (
-        "select coalesce(sum(rejected_invalid_json), 0), coalesce(sum(rejected_not_an_object), 0), "
-        "coalesce(sum(rejected_missing_facility_id), 0), "
-        f"coalesce(sum(accreditations_rejected), 0) from {audit.sql}"
+    sums = ", ".join(
+        f"coalesce(sum({column}), 0)"
+        for column in [f"rejected_{reason}" for reason in UNREADABLE_REASONS]
+        + ["accreditations_rejected"]
     )
-    invalid_json, not_an_object, missing_id, rejected = (
-        int(value) for value in next(run_query(target, sums, [], audit.sql).rows)
+    too_long, encoding, not_json, not_object, duplicate_key, missing_id, rejected = (
+        int(value)
+        for value in next(run_query(target, f"select {sums} from {audit.sql}", [], audit.sql).rows)
     )
     facilities = (
         "select facility_id, count(*) over () from "
@@ -141,10 +157,34 @@ def read_unevaluated(target: Target, target_path: Path) -> Unevaluated:
     )
     rows = list(run_query(target, facilities, [], entries.sql).rows)
     return Unevaluated(
-        invalid_json=invalid_json,
-        not_an_object=not_an_object,
+        line_too_long=too_long,
+        invalid_encoding=encoding,
+        invalid_json=not_json,
+        not_an_object=not_object,
+        duplicate_key=duplicate_key,
         missing_facility_id=missing_id,
         entries_rejected=rejected,
         facility_count=int(rows[0][1]) if rows else 0,
         facilities=tuple(str(row[0]) for row in rows),
     )
+
+
+# The made-up records shipped with the repository: what a build reads when FACILITIES_PATH is
+# unset. Alerts built from them must not reach a real topic.
+SAMPLE_FOLDER = Path("data") / "sample"
+
+
+def bundled_sample_files(target: Target, target_path: Path, project_dir: Path) -> list[str]:
+    """The files of the last build that are the project's bundled sample data."""
+    relation = locate_mart(target_path, AUDIT_MODEL).relation
+    sql = f"select distinct source_file from {relation.sql} order by source_file"
+    sample = (project_dir / SAMPLE_FOLDER).resolve()
+    found = []
+    for (source_file,) in run_query(target, sql, [], relation.sql).rows:
+        text = str(source_file)
+        if "://" in text:
+            continue
+        path = Path(text) if Path(text).is_absolute() else project_dir / text
+        if path.resolve().is_relative_to(sample):
+            found.append(text)
+    return found

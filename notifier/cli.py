@@ -67,6 +67,7 @@ class PublishOptions:
     group_by: GroupBy
     split_by_state: bool
     ledger_retention_days: int
+    allow_sample_data: bool
     cloudwatch_namespace: str | None
     max_attempts: int
     lock_timeout: float
@@ -85,6 +86,7 @@ class PublishOptions:
             lock_timeout=self.lock_timeout,
             repeat=common.repeat,
             ledger_retention_days=self.ledger_retention_days,
+            allow_sample_data=self.allow_sample_data,
             workers=self.workers,
             summary_json=summary_json,
             cloudwatch_namespace=self.cloudwatch_namespace,
@@ -236,6 +238,12 @@ _PUBLISH_OPTIONS = [
         help="Days a resolved alert stays in the ledger's archive before it is deleted.",
     ),
     click.option(
+        "--allow-sample-data",
+        is_flag=True,
+        envvar="NOTIFIER_ALLOW_SAMPLE_DATA",
+        help="Publish even when the mart was built from the repository's made-up sample data.",
+    ),
+    click.option(
         "--cloudwatch-namespace",
         envvar="NOTIFIER_CLOUDWATCH_NAMESPACE",
         help="Put the summary counts as CloudWatch metrics in this namespace.",
@@ -320,6 +328,7 @@ def _publish_options(command: Command) -> Command:
             group_by=GroupBy(kwargs.pop("group_by")),
             split_by_state=kwargs.pop("split_by_state"),
             ledger_retention_days=kwargs.pop("ledger_retention_days"),
+            allow_sample_data=kwargs.pop("allow_sample_data"),
             cloudwatch_namespace=kwargs.pop("cloudwatch_namespace"),
             max_attempts=kwargs.pop("max_attempts"),
             lock_timeout=kwargs.pop("lock_timeout"),

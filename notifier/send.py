@@ -16,7 +16,7 @@ from typing import Any
 from botocore.exceptions import BotoCoreError, ClientError, NoCredentialsError
 from mypy_boto3_sns import SNSClient
 
-from notifier.audit import read_unevaluated
+from notifier.audit import bundled_sample_files, read_unevaluated
 from notifier.aws import error_code, sns_client
 from notifier.errors import BadInputError, NotifierError
 from notifier.evaluation import evaluate_mart
@@ -25,6 +25,7 @@ from notifier.lifecycle import Evaluation, Event, Notice, RepeatIntervals
 from notifier.mart import MartOptions, open_mart
 from notifier.messages import Layout, Message, build_messages
 from notifier.metrics import put_metrics, send_metrics
+from notifier.profile import Target
 from notifier.publisher import Accepted, Failure, Publisher
 from notifier.routing import Topic
 from notifier.summary import Summary
@@ -44,6 +45,8 @@ class SendOptions:
     lock_timeout: float
     repeat: RepeatIntervals = field(default_factory=RepeatIntervals)
     ledger_retention_days: int = DEFAULT_RETENTION_DAYS
+    # Publish alerts built from the repository's made-up sample data (demos, tests).
+    allow_sample_data: bool = False
     # Concurrent PublishBatch calls: SNS answers in tens of milliseconds, nearly all waiting.
     workers: int = 1
     summary_json: Path | None = None
@@ -87,6 +90,18 @@ def _check_writable(path: Path) -> None:
             pass
     except OSError as exc:
         raise BadInputError(f"cannot write the summary to {path}: {exc}") from exc
+
+
+def _refuse_sample_data(target: Target, target_path: Path, project_dir: Path) -> None:
+    sample = bundled_sample_files(target, target_path, project_dir)
+    if sample:
+        raise BadInputError(
+            "the mart was built from the repository's made-up sample data ("
+            + ", ".join(sample[:3])
+            + (", ..." if len(sample) > 3 else "")
+            + "): refusing to publish its alerts. Build on your own files (FACILITIES_PATH, "
+            "or the raw S3 prefix), or pass --allow-sample-data for a demo topic."
+        )
 
 
 def _failure(notice: Notice, failure: Failure) -> dict[str, Any]:
@@ -143,6 +158,8 @@ def run_send(options: SendOptions) -> SendResult:
     ledger = open_ledger(options.ledger, options.ledger_retention_days)
     mart = open_mart(options.mart)
     target_path = mart.target_path
+    if not options.dry_run and not options.allow_sample_data:
+        _refuse_sample_data(mart.target, target_path, options.mart.project_dir)
     summary = Summary(
         dry_run=options.dry_run,
         group_by=options.layout.group_by.value,

@@ -47,11 +47,12 @@ SECTIONS = [
         """,
     ),
     (
-        "Stage 2 - expiring_accreditations v2 (current accreditations expiring within 6 months)",
+        "Stage 2 - expiring_accreditations v3 (current accreditations expiring within 6 months)",
         """
         select status, count(*) as accreditations, min(days_until_expiry) as min_days,
-            max(days_until_expiry) as max_days, any_value(as_of_date) as as_of_date
-        from main.expiring_accreditations_v2
+            max(days_until_expiry) as max_days, any_value(as_of_date) as as_of_date,
+            count(owner) as owned, count(acknowledged_until) as acknowledged
+        from main.expiring_accreditations_v3
         group by status
         order by status
         """,
@@ -60,8 +61,8 @@ SECTIONS = [
         "Stage 2 - the 10 that lapse soonest from the as-of date on",
         """
         select facility_id, facility_name, state, accreditation_body, accreditation_id,
-            valid_until, days_until_expiry
-        from main.expiring_accreditations_v2
+            valid_until, days_until_expiry, owner
+        from main.expiring_accreditations_v3
         where status = 'expiring'
         order by days_until_expiry, facility_id
         limit 10

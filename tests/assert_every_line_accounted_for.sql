@@ -17,8 +17,7 @@ lines_read as (
 
     select count(*) as line_count
     from raw_lines
-    where raw_line is not null
-        and not {{ matches_pattern('raw_line', '\\s*') }}
+    where not {{ is_blank_line('raw_line') }}
 
 ),
 

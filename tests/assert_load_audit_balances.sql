@@ -48,8 +48,11 @@ per_file as (
         'records_rejected = sum of its reasons' as check_name,
         source_file,
         records_rejected as expected,
-        rejected_invalid_json
+        rejected_line_too_long
+        + rejected_invalid_encoding
+        + rejected_invalid_json
         + rejected_not_an_object
+        + rejected_duplicate_key
         + rejected_missing_facility_id
         + rejected_duplicate_superseded as actual
     from load_audit
@@ -60,7 +63,9 @@ per_file as (
         'accreditations_rejected = sum of its reasons' as check_name,
         source_file,
         accreditations_rejected as expected,
-        accreditations_rejected_not_an_object
+        accreditations_rejected_not_an_array
+        + accreditations_rejected_not_an_object
+        + accreditations_rejected_duplicate_key
         + accreditations_rejected_invalid_valid_until as actual
     from load_audit
 

@@ -1,4 +1,6 @@
-{#- One row per kept facility with what its valid accreditations say about it. -#}
+{#- One row per kept facility with what its valid accreditations say about it. The input gate
+    (macros/input_gate.sql) sits here and in current_accreditations, which every mart is built
+    from: an empty or unreadable feed stops the build before any mart, after the audit. -#}
 with
 
 facilities as (
@@ -43,6 +45,7 @@ final as (
     from facilities
     left join accreditation_stats
         on facilities.facility_id = accreditation_stats.facility_id
+    where {{ input_gate() }}
 
 )
 

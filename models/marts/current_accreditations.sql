@@ -2,7 +2,8 @@
     One row per current accreditation, whenever it expires: for each (facility,
     accreditation_body) only the entry with the latest valid_until counts, so a renewed
     accreditation shows its renewal; on a tie the later array entry wins. Entries with a null
-    body stand alone. expiring_accreditations (v2, v3) keeps the rows up to the horizon.
+    body stand alone. expiring_accreditations (v2, v3) keeps the rows up to the horizon. The
+    input gate (macros/input_gate.sql) stops the build here on an empty or unreadable feed.
 -#}
 with
 
@@ -62,6 +63,7 @@ final as (
     from latest_per_body
     inner join facilities
         on latest_per_body.facility_id = facilities.facility_id
+    where {{ input_gate() }}
 
 )
 

@@ -1,7 +1,8 @@
 {#-
     Stage 2, v1: one row per facility with any valid accreditation expiring between the as-of
     date and the horizon (six months later), both included. Expired ones are left out, as the
-    original challenge's query did.
+    original challenge's query did. It reads staging directly, so it checks the input gate
+    (macros/input_gate.sql) itself.
 -#}
 with
 
@@ -43,6 +44,7 @@ final as (
     from in_window
     inner join facilities
         on in_window.facility_id = facilities.facility_id
+    where {{ input_gate() }}
 
 )
 

@@ -1,4 +1,6 @@
-{#- The kept facilities: one row per facility_id, the latest record of each. -#}
+{#- The kept facilities: one row per facility_id, the latest record of each. A state written as
+    its full USPS name (any case: "Texas", "new york") becomes its code, so it groups and filters
+    with the facilities that give the code. -#}
 with
 
 records as (
@@ -7,19 +9,30 @@ records as (
 
 ),
 
+state_codes as (
+
+    select
+        state_code,
+        upper(state_name) as state_name
+    from {{ ref('usps_state_codes') }}
+
+),
+
 final as (
 
     select
-        facility_id,
-        facility_name,
-        state,
-        employee_count,
-        number_of_offered_services,
-        accreditation_entry_count,
-        source_file,
-        line_number
+        records.facility_id,
+        records.facility_name,
+        coalesce(state_codes.state_code, records.state) as state,
+        records.employee_count,
+        records.number_of_offered_services,
+        records.accreditation_entry_count,
+        records.source_file,
+        records.line_number
     from records
-    where reject_reason is null
+    left join state_codes
+        on records.state = state_codes.state_name
+    where records.reject_reason is null
 
 )
 

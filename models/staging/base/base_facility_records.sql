@@ -1,7 +1,10 @@
 {#-
     One row per non-blank line of the raw files: either a facility (reject_reason is null) or a
     rejected record with its reason. The JSON is parsed here, once; staging and the audit read
-    this table, not the files.
+    this table, not the files. Reasons, first that applies: line_too_long, invalid_encoding (the
+    reader put U+FFFD for bytes that are not UTF-8), invalid_json (not exactly one strict RFC
+    8259 value), not_an_object, duplicate_key (a member name twice in the record or its
+    location), missing_facility_id, duplicate_superseded.
 -#}
 {#- The JSON fields a record is read for, each declared once: where it is, and the JSON type
     it must have to be used (anything else reads as null). -#}
@@ -9,11 +12,19 @@
     {'name': 'record_object', 'path': '$', 'type': 'object'},
     {'name': 'facility_id_json', 'path': '$.facility_id', 'type': 'string'},
     {'name': 'facility_name_json', 'path': '$.facility_name', 'type': 'string'},
+    {'name': 'location_object', 'path': '$.location', 'type': 'object'},
     {'name': 'state_json', 'path': '$.location.state', 'type': 'string'},
     {'name': 'employee_count_json', 'path': '$.employee_count', 'type': 'integer'},
     {'name': 'services_json', 'path': '$.services', 'type': 'array'},
     {'name': 'accreditations_json', 'path': '$.accreditations', 'type': 'array'},
+    {
+        'name': 'accreditations_not_an_array_json',
+        'path': '$.accreditations',
+        'type': ['object', 'string', 'integer', 'number', 'boolean'],
+    },
 ] -%}
+{#- A line longer than this many bytes of UTF-8 is line_too_long (16 MiB). -#}
+{%- set max_line_bytes = 16777216 -%}
 
 with
 
@@ -28,10 +39,26 @@ non_blank_lines as (
     select
         source_file,
         line_number,
-        raw_line
+        raw_line,
+        {{ utf8_byte_length('raw_line') }} > {{ max_line_bytes }} as is_too_long,
+        strpos(raw_line, chr(65533)) > 0 as has_invalid_encoding
     from lines
-    where raw_line is not null
-        and not {{ matches_pattern('raw_line', '\\s*') }}
+    where not {{ is_blank_line('raw_line') }}
+
+),
+
+checked as (
+
+    select
+        source_file,
+        line_number,
+        raw_line,
+        is_too_long,
+        has_invalid_encoding,
+        case
+            when not is_too_long and not has_invalid_encoding then {{ parse_json('raw_line') }}
+        end as any_json
+    from non_blank_lines
 
 ),
 
@@ -41,15 +68,24 @@ parsed as (
         source_file,
         line_number,
         raw_line,
-        {{ parse_json('raw_line') }} as record
-    from non_blank_lines
+        is_too_long,
+        has_invalid_encoding,
+        case
+            when not is_too_long and not has_invalid_encoding
+                and {{ is_strict_json('raw_line', 'any_json') }}
+                then any_json
+        end as record
+    from checked
 
 ),
 
 record_fields as (
 
     {{ json_fields(
-        'parsed', ['source_file', 'line_number', 'raw_line', 'record'], 'record', record_fields
+        'parsed',
+        ['source_file', 'line_number', 'raw_line', 'is_too_long', 'has_invalid_encoding', 'record'],
+        'record',
+        record_fields
     ) }}
 
 ),
@@ -60,14 +96,33 @@ typed as (
         source_file,
         line_number,
         raw_line,
+        is_too_long,
+        has_invalid_encoding,
         record,
         record_object,
+        case
+            when record_object is not null
+                then {{ json_object_has_duplicate_keys('raw_line', '$', 'record') }}
+        end as has_duplicate_top_level_key,
+        case
+            when location_object is not null
+                then {{ json_object_has_duplicate_keys(
+                    'raw_line', '$.location', 'location_object'
+                ) }}
+        end as has_duplicate_location_key,
         {{ trim_whitespace(json_scalar_text('facility_id_json')) }} as facility_id,
         {{ json_scalar_text('facility_name_json') }} as facility_name,
         upper({{ trim_whitespace(json_scalar_text('state_json')) }}) as state,
         {{ try_cast('employee_count_json', 'bigint') }} as employee_count,
         coalesce({{ count_json_array_strings('services_json') }}, 0) as number_of_offered_services,
-        {{ json_to_text('accreditations_json') }} as accreditations
+        {{ json_to_text('accreditations_json') }} as accreditations,
+        {{ json_to_text('accreditations_not_an_array_json') }} as accreditations_not_an_array,
+        case
+            when accreditations_json is not null
+                then {{ json_array_duplicate_key_positions(
+                    'raw_line', '$.accreditations', 'accreditations_json'
+                ) }}
+        end as accreditation_duplicate_key_positions
     from record_fields
 
 ),
@@ -79,8 +134,11 @@ classified as (
         line_number,
         raw_line,
         case
+            when is_too_long then 'line_too_long'
+            when has_invalid_encoding then 'invalid_encoding'
             when record is null then 'invalid_json'
             when record_object is null then 'not_an_object'
+            when has_duplicate_top_level_key or has_duplicate_location_key then 'duplicate_key'
             when facility_id is null or facility_id = '' then 'missing_facility_id'
         end as parse_reject_reason,
         facility_id,
@@ -88,7 +146,9 @@ classified as (
         nullif(state, '') as state,
         employee_count,
         number_of_offered_services,
-        accreditations
+        accreditations,
+        accreditations_not_an_array,
+        accreditation_duplicate_key_positions
     from typed
 
 ),
@@ -122,6 +182,8 @@ final as (
         number_of_offered_services,
         accreditations,
         coalesce({{ json_array_length('accreditations') }}, 0) as accreditation_entry_count,
+        substr(accreditations_not_an_array, 1, 1000) as accreditations_not_an_array,
+        accreditation_duplicate_key_positions,
         case
             when parse_reject_reason is not null or recency_rank > 1
                 then substr(raw_line, 1, 1000)

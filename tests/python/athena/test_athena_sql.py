@@ -53,8 +53,15 @@ DUCKDB_ONLY_SYNTAX = {
 }
 # Trino functions that sqlglot parses as unknown ("anonymous") functions, each checked against
 # Trino's function reference. Any other unknown function name fails the test. to_milliseconds
-# (interval -> bigint) comes from dbt-athena's datediff.
-TRINO_FUNCTIONS_UNKNOWN_TO_SQLGLOT = {"is_json_scalar", "json_array_length", "to_milliseconds"}
+# (interval -> bigint) comes from dbt-athena's datediff; json_size(json, path) counts an object's
+# members, fail(message) raises the input gate's error.
+TRINO_FUNCTIONS_UNKNOWN_TO_SQLGLOT = {
+    "is_json_scalar",
+    "json_array_length",
+    "to_milliseconds",
+    "json_size",
+    "fail",
+}
 
 
 def without_string_literals(sql: str) -> str:
@@ -100,6 +107,28 @@ def test_compiled_sql_parses_as_trino_and_has_no_duckdb_only_constructs(
         if found:
             problems[unique_id] = sorted(found)
     assert problems == {}
+
+
+# Shorthand classes whose meaning differs between RE2 (DuckDB) and Joni (Trino, Java syntax):
+# Java's \s matches the vertical tab, RE2's does not; \w, \d and \b differ on Unicode input.
+REGEX_SHORTHANDS = re.compile(r"\\[sSdDwWbBpP]")
+
+
+def test_no_regular_expression_uses_a_shorthand_class(athena_project: AthenaProject) -> None:
+    # The differential test runs the Athena SQL on RE2: it proves the patterns only when they
+    # mean the same to both engines.
+    found = {
+        unique_id: literals
+        for unique_id, sql in compiled_sql(athena_project).items()
+        if (
+            literals := [
+                literal
+                for literal in re.findall(r"'((?:[^']|'')*)'", sql)
+                if REGEX_SHORTHANDS.search(literal)
+            ]
+        )
+    }
+    assert found == {}
 
 
 def test_the_check_catches_duckdb_syntax() -> None:

@@ -106,7 +106,9 @@ def test_schema_and_raw_table_statements_reached_athena(
     assert any("create database if not exists `accreditation_monitor`" in q for q in queries)
     [raw_ddl] = {q for q in queries if "create external table" in q and "facility_lines" in q}
     assert f"location 's3://{BUCKET}/raw/'" in raw_ddl
-    assert "fields terminated by '\\001'" in raw_ddl
+    # The whole line is the one column: a field delimiter (even \001) would cut a line there.
+    assert "row format serde 'org.apache.hadoop.hive.serde2.RegexSerDe'" in raw_ddl
+    assert "with serdeproperties ('input.regex' = '(?s)(.*)')" in raw_ddl
     tree = sqlglot.parse_one(raw_ddl, read="athena")
     assert isinstance(tree, sqlglot.expressions.Create)
     assert [column.name for column in tree.find_all(sqlglot.expressions.ColumnDef)] == ["line"]

@@ -7,7 +7,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from dbt_testing import FIXTURES_DIR, DbtRun, run_dbt
+from dbt_testing import FIXTURES_DIR, DbtRun
 
 BAD_INPUT = FIXTURES_DIR / "bad_input"
 FIRST = str(BAD_INPUT / "01_first.ndjson")
@@ -120,6 +120,8 @@ def test_bad_accreditation_entries_are_rejected_without_dropping_the_facility(ba
             "invalid_valid_until",
             '{"accreditation_body":"CARF","accreditation_id":"C3","valid_until":""}',
         ),
+        # "accreditations": "none" is no array: one row at position 0, not a silent loss.
+        ("FAC006", 0, "not_an_array", '"none"'),
     ]
     assert bad.rows(
         "select facility_id, accreditation_count, expiry_date_of_first_accreditation"
@@ -195,19 +197,3 @@ def test_build_warns_on_rejects_and_unknown_states_but_does_not_fail(bad: DbtRun
     assert statuses[unknown_state_test] == "warn"
     assert statuses["assert_every_line_accounted_for"] == "pass"
     assert "error" not in statuses.values() and "fail" not in statuses.values()
-
-
-def test_too_many_rejects_fail_the_build_at_the_default_share(bad: DbtRun, tmp_path) -> None:  # type: ignore[no-untyped-def]
-    # 11 of 18 lines rejected is far over the default 5%: the same tables without the lifted
-    # limit must fail the test.
-    checked = run_dbt(
-        tmp_path,
-        "test",
-        "--select",
-        "assert_rejected_share_within_limit",
-        facilities_path=BAD_INPUT / "*.ndjson",
-        as_of_date=AS_OF.isoformat(),
-        duckdb_path=bad.duckdb_path,
-    )
-    assert checked.returncode == 1
-    assert "Failure in test assert_rejected_share_within_limit" in checked.output

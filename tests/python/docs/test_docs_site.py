@@ -339,8 +339,8 @@ def test_the_page_in_chromium_shows_the_marts_the_exposure_and_the_lineage(
             assert edge in edges, edge
         page.screenshot(path=ARTIFACTS / "docs_full_lineage.png")
 
-        # Narrowed to the lineage of expiring_accreditations v3: raw files and the alert seeds
-        # to the notifier.
+        # Narrowed to the lineage of expiring_accreditations v3: raw files, the state codes (state
+        # names become codes) and the alert seeds to the notifier.
         page.fill(
             "input[ng-model='selectorService.selection.dirty.include']",
             "+expiring_accreditations.v3+",
@@ -354,6 +354,7 @@ def test_the_page_in_chromium_shows_the_marts_the_exposure_and_the_lineage(
             "base_facility_lines",
             "base_facility_records",
             "stg_facilities",
+            "usps_state_codes",
             "stg_accreditations",
             "current_accreditations",
             "alert_owners",

@@ -14,6 +14,7 @@ import boto3
 import duckdb
 from click.testing import CliRunner, Result
 
+from notifier.audit import UNREADABLE_REASONS
 from notifier.cli import cli
 
 MODEL_ID = "model.accreditation_monitor.expiring_accreditations.v3"
@@ -192,16 +193,10 @@ class Project:
                 )
             lines = rejected_lines or {}
             connection.execute(
-                "create table load_audit as select 'facilities.ndjson' as source_file,"
-                " ?::integer as rejected_invalid_json, ?::integer as rejected_not_an_object,"
-                " ?::integer as rejected_missing_facility_id,"
-                " ?::integer as accreditations_rejected",
-                [
-                    lines.get("invalid_json", 0),
-                    lines.get("not_an_object", 0),
-                    lines.get("missing_facility_id", 0),
-                    len(rejected_entries),
-                ],
+                "create table load_audit as select 'facilities.ndjson' as source_file, "
+                + "".join(f"?::integer as rejected_{reason}, " for reason in UNREADABLE_REASONS)
+                + "?::integer as accreditations_rejected",
+                [*(lines.get(reason, 0) for reason in UNREADABLE_REASONS), len(rejected_entries)],
             )
             connection.execute(
                 "create table rejected_accreditations (facility_id varchar, position integer)"

@@ -71,19 +71,37 @@ def test_dbt_build_then_send(
     assert preview.exit_code == 0, preview.output
     assert len(preview.stdout.splitlines()) == 2
 
-    send(may, ledger, topics)
+    # The build read the repository's own made-up records: nothing goes to a real topic.
+    refused = run_cli(
+        "send",
+        "--project-dir",
+        REPO_ROOT,
+        "--target-path",
+        may.target_path,
+        "--ledger",
+        ledger,
+        *[arg for tier, arn in topics.items() for arg in (f"--{tier}-topic-arn", arn)],
+    )
+    assert refused.exit_code == 2
+    assert (
+        f"the mart was built from the repository's made-up sample data ({SAMPLE}): refusing to"
+        " publish its alerts."
+    ) in refused.stderr
+    assert [aws.drain(queue) for queue in queues.values()] == [[], [], []]
+
+    send(may, ledger, topics, "--allow-sample-data")
     assert alert_counts(aws.drain(queues["critical"])) == {("FAC54321", "JC2002", "critical"): 1}
     assert alert_counts(aws.drain(queues["high"])) == {("FAC12345", "NCQA500", "high"): 1}
     assert aws.drain(queues["medium"]) == []
 
-    send(may, ledger, topics)
+    send(may, ledger, topics, "--allow-sample-data")
     assert [aws.drain(queue) for queue in queues.values()] == [[], [], []]
 
     # Three weeks on, NCQA500 has 25 days left and turns critical; JC2002, still lapsed, gets
     # its weekly reminder.
     june = dbt_build(SAMPLE, "2025-06-05")
     monkeypatch.setenv("DUCKDB_PATH", str(june.duckdb_path))
-    send(june, ledger, topics)
+    send(june, ledger, topics, "--allow-sample-data")
     assert events(aws.drain(queues["critical"])) == {
         ("escalated", "FAC12345", "NCQA500"): 1,
         ("reminder", "FAC54321", "JC2002"): 1,
