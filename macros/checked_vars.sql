@@ -4,12 +4,7 @@
     (Jinja's `int` filter turns "abc" into 0, its `float` filter "five" into 0.0).
 #}
 {% macro top_n() -%}
-    {%- set raw = var('top_n') -%}
-    {%- set text = raw | string | trim -%}
-    {%- if raw is boolean or not modules.re.fullmatch('[0-9]+', text) -%}
-        {{- exceptions.raise_compiler_error('top_n must be a whole number of facilities, 0 or more, got "' ~ raw ~ '"') -}}
-    {%- endif -%}
-    {{- return(text | int) -}}
+    {{- return(_whole_number_of_facilities('top_n')) -}}
 {%- endmacro %}
 
 {% macro max_rejected_share() -%}
@@ -27,10 +22,14 @@
 {%- endmacro %}
 
 {% macro min_facilities() -%}
-    {%- set raw = var('min_facilities') -%}
+    {{- return(_whole_number_of_facilities('min_facilities')) -}}
+{%- endmacro %}
+
+{% macro _whole_number_of_facilities(name) -%}
+    {%- set raw = var(name) -%}
     {%- set text = raw | string | trim -%}
     {%- if raw is boolean or not modules.re.fullmatch('[0-9]+', text) -%}
-        {{- exceptions.raise_compiler_error('min_facilities must be a whole number of facilities, 0 or more, got "' ~ raw ~ '"') -}}
+        {{- exceptions.raise_compiler_error(name ~ ' must be a whole number of facilities, 0 or more, got "' ~ raw ~ '"') -}}
     {%- endif -%}
     {{- return(text | int) -}}
 {%- endmacro %}

@@ -92,3 +92,13 @@ def moto_url() -> Iterator[str]:
         yield url
     process.terminate()
     process.wait(timeout=10)
+
+
+@pytest.fixture(scope="session")
+def athena_project(tmp_path_factory: pytest.TempPathFactory) -> Any:
+    """The project compiled for the athena target, once per session: the Athena tests, the
+    strict-reading test and the property test all read it (a compile costs about 15 s)."""
+    sys.path.insert(0, str(Path(__file__).resolve().parent / "athena"))
+    from athena_testing import compile_athena_project
+
+    return compile_athena_project(tmp_path_factory.mktemp("athena_compile"))

@@ -1,10 +1,9 @@
 """The strict-reading fixture files (docs/contract.md, "Reading rules"), written byte by byte.
 
-One set of files covers every reading rule; `EXPECTED` says what each physical line must give:
-the reason it is rejected with, or the facility id it is kept as (None: a blank line, no row).
-The files are written at test time (two of them hold 15 and 17 MiB lines) by `write_files`;
-dbt_project/test_strict_reading.py builds them with dbt and athena/test_differential.py runs the
-Athena SQL over them.
+One set of files covers every reading rule; `write_files` writes them (at test time: one holds
+lines of 15 MiB, 16 MiB and 16 MiB + 1 byte) and returns what each physical line must give:
+the reason it is rejected with, ("kept", facility_id), or None for a blank line (no row).
+dbt_project/test_strict_reading.py builds them with dbt and runs the Athena SQL over them.
 """
 
 from __future__ import annotations
@@ -109,14 +108,19 @@ GZIP_LINES: list[tuple[str, object]] = [
 ]
 
 
-def _long_line(facility_id: str, total_bytes: int) -> str:
+def _long_line(facility_id: str, total_bytes: int, filler: str = "x") -> str:
+    """A record of exactly `total_bytes` bytes of UTF-8, its name made of `filler`."""
     head = f'{{"facility_id": "{facility_id}", "facility_name": "'
     tail = '"}'
-    return head + "x" * (total_bytes - len(head) - len(tail)) + tail
+    room = total_bytes - len(head) - len(tail)
+    width = len(filler.encode())
+    return head + filler * (room // width) + "x" * (room % width) + tail
 
 
 LONG_LINES: list[tuple[str, object]] = [
-    (_long_line("T1", 17 * MIB), "line_too_long"),
+    # One byte over 16 MiB in two-byte characters: about 8 Mi characters, so the limit must
+    # count bytes, not characters.
+    (_long_line("T1", 16 * MIB + 1, filler="é"), "line_too_long"),
     (_long_line("T2", 15 * MIB), ("kept", "T2")),
     (_long_line("T3", 16 * MIB), ("kept", "T3")),  # exactly 16 MiB: not longer than the limit
     (_record("T4"), ("kept", "T4")),
@@ -155,34 +159,3 @@ def write_files(folder: Path) -> dict[str, dict[int, object]]:
     }
     text_file("05_long.ndjson", LONG_LINES, final_newline=False)
     return expected
-
-
-def hadoop_lines(data: bytes) -> list[bytes]:
-    """A file's lines as Hadoop's LineReader ends them: LF, CRLF or a lone CR; no final empty."""
-    lines: list[bytes] = []
-    start = index = 0
-    while index < len(data):
-        byte = data[index]
-        if byte in (0x0A, 0x0D):
-            lines.append(data[start:index])
-            index += 2 if data[index : index + 2] == b"\r\n" else 1
-            start = index
-        else:
-            index += 1
-    if start < len(data):
-        lines.append(data[start:])
-    return lines
-
-
-def file_bytes(path: Path) -> bytes:
-    data = path.read_bytes()
-    return gzip.decompress(data) if path.name.endswith(".gz") else data
-
-
-TRIM = frozenset(
-    chr(c) for c in range(0x110000) if chr(c).isspace() or chr(c) in ("\u200b", "\ufeff")
-)
-
-
-def is_blank(line: str) -> bool:
-    return all(character in TRIM for character in line)

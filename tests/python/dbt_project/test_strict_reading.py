@@ -2,10 +2,10 @@
 
 strict_reading_files.py writes one file per class of problem a feed really has (JSON that is
 not strict, duplicate keys, Unicode white space, Windows-1252 bytes, mixed and lone line ends,
-gzip, lines of 15, 16 and 17 MiB) and says what each physical line must give. They are built
-once with dbt on the local target, and the same expectations are checked on the Athena SQL
-(the differential harness of athena/test_differential.py). The build is green: a bad line
-never fails it.
+gzip, lines of 15 MiB, 16 MiB and one byte more) and says what each physical line must
+give. They are built once with dbt on the local target, and the same expectations are checked
+on the Athena SQL (the differential harness of athena/test_differential.py). The build is
+green: a bad line never fails it.
 """
 
 from __future__ import annotations
@@ -53,10 +53,10 @@ def build(
 @pytest.fixture(scope="module")
 def athena_sql(
     written: tuple[Path, dict[str, dict[int, object]]],
-    tmp_path_factory: pytest.TempPathFactory,
+    athena_project: Any,
 ) -> Iterator[tuple[duckdb.DuckDBPyConnection, dict[str, str]]]:
     _, expected = written
-    athena = property_checks.compile_athena(tmp_path_factory.mktemp("athena_compile"))
+    athena = property_checks.compile_athena(athena_project)
     con = property_checks.run_athena_sql(athena, sorted(Path(path) for path in expected))
     yield con, {name: relation for name, relation, _ in athena.models}
     con.close()
@@ -149,7 +149,7 @@ def test_raw_lines_are_whole_and_bad_bytes_show_as_replacement_characters(
         [json_file, "%S17%"],
     )
     assert raw_line == '{"facility_id": "S17"}\x01junk'
-    # A rejected 17 MiB line keeps its first 1,000 characters.
+    # The rejected line of 16 MiB + 1 byte keeps its first 1,000 characters.
     long_file = str(folder / "files" / "05_long.ndjson")
     assert build.rows(
         "select line_number, reason, length(raw_line) from rejected_records where source_file = ?",

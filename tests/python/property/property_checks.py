@@ -23,7 +23,7 @@ from hypothesis import HealthCheck, Phase, settings
 
 sys.path.insert(0, str(REPO_ROOT / "tests" / "python" / "athena"))
 import test_differential as differential
-from athena_testing import AS_OF, AthenaProject, compile_athena_project
+from athena_testing import AS_OF, AthenaProject
 
 # The models the comparison reads, and their parents (seeds and the base model); with cautious
 # indirect selection only the data tests on these (the line accounting included) run with them.
@@ -63,8 +63,8 @@ _COMMON = {
         HealthCheck.large_base_example,
     ],
 }
-# `make test`: the same examples on every run, about 3,500 generated lines in all.
-settings.register_profile("ci", max_examples=10, derandomize=True, **_COMMON)
+# `make test`: the same examples on every run, over 5,000 generated lines in all.
+settings.register_profile("ci", max_examples=5, derandomize=True, **_COMMON)
 # `make fuzz`: a seed of its own (--hypothesis-seed) and FUZZ_EXAMPLES examples.
 settings.register_profile(
     "fuzz", max_examples=int(os.environ.get("FUZZ_EXAMPLES", "40")), derandomize=False, **_COMMON
@@ -80,8 +80,8 @@ class Athena:
     models: list[tuple[str, str, str]]  # (name, relation, DuckDB SQL), in build order
 
 
-def compile_athena(workdir: Path) -> Athena:
-    project = compile_athena_project(workdir)
+def compile_athena(project: AthenaProject) -> Athena:
+    """The reading models of the compiled project, as DuckDB SQL in build order."""
     wanted: set[str] = set()
     by_name = {n["name"]: n for n in project.nodes("model").values()}
     by_id = project.nodes("model")
