@@ -248,21 +248,8 @@
 
 {#- Text without leading and trailing TRIM characters (trim_character_class); inside kept. -#}
 {% macro trim_whitespace(text) -%}
-    {{ return(adapter.dispatch('trim_whitespace', 'accreditation_monitor')(text)) }}
-{%- endmacro %}
-
-{% macro default__trim_whitespace(text) -%}
-    {{ _no_portable_sql('trim_whitespace') }}
-{%- endmacro %}
-
-{% macro duckdb__trim_whitespace(text) -%}
     {%- set trim = trim_character_class() -%}
-    regexp_replace({{ text }}, '^{{ trim }}+|{{ trim }}+$', '', 'g')
-{%- endmacro %}
-
-{% macro athena__trim_whitespace(text) -%}
-    {%- set trim = trim_character_class() -%}
-    regexp_replace({{ text }}, '^{{ trim }}+|{{ trim }}+$', '')
+    {{ replace_pattern(text, '^' ~ trim ~ '+|' ~ trim ~ '+$', "''") }}
 {%- endmacro %}
 
 

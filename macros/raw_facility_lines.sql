@@ -26,9 +26,7 @@
     second scan. A BOM at the start of a file (line 1) is removed; anywhere else it stays.
 #}
 {% macro duckdb__raw_facility_lines() -%}
-    {%- set path = graph.sources['source.accreditation_monitor.facility_files.facility_lines'].meta.facilities_path if execute else '' -%}
-    {#- The source is what this reads (lineage); the files are named by its meta path. -#}
-    {%- set source_relation = source('facility_files', 'facility_lines') -%}
+    {%- set path = _duckdb_facilities_path() -%}
     {%- set listed = [] -%}
     {%- if execute -%}
         {%- set listed = run_query("select file from glob('" ~ (path | replace("'", "''")) ~ "') order by file").columns[0].values() -%}
@@ -179,8 +177,7 @@
 {%- endmacro %}
 
 {% macro duckdb__facility_files() -%}
-    {%- set path = graph.sources['source.accreditation_monitor.facility_files.facility_lines'].meta.facilities_path if execute else '' -%}
-    {%- set source_relation = source('facility_files', 'facility_lines') -%}
+    {%- set path = _duckdb_facilities_path() -%}
     select file as source_file
     from glob('{{ path | replace("'", "''") }}')
 {%- endmacro %}
@@ -188,4 +185,13 @@
 {% macro athena__facility_files() -%}
     select distinct "$path" as source_file
     from {{ source('facility_files', 'facility_lines') }}
+{%- endmacro %}
+
+{#-
+    The FACILITIES_PATH glob the local target reads (the source's meta). The source is what
+    the reading macros read, for lineage; on DuckDB its relation is never queried.
+-#}
+{% macro _duckdb_facilities_path() -%}
+    {%- set source_relation = source('facility_files', 'facility_lines') -%}
+    {{- return(graph.sources['source.accreditation_monitor.facility_files.facility_lines'].meta.facilities_path if execute else '') -}}
 {%- endmacro %}
