@@ -22,6 +22,7 @@ import shutil
 import statistics
 import subprocess
 import sys
+import threading
 import time
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -33,6 +34,12 @@ ROOT = BENCH.parent
 VENV_BIN = ROOT / ".venv" / "bin"
 PYTHON = str(VENV_BIN / "python") if (VENV_BIN / "python").exists() else sys.executable
 SYSTEMS = ("dbt", "duckdb", "python")
+# The fixed cost: `dbt build` of the 3-record challenge sample at a new as-of date, against dbt
+# doing nothing (start-up, the reused parse, an empty selection) in the same rounds.
+# `dbt_sample_run` is the build `notifier run` does, without unit tests.
+FIXED_COST_SYSTEMS = ("dbt_sample", "dbt_sample_run", "dbt_noop")
+DBT_SYSTEMS = ("dbt", *FIXED_COST_SYSTEMS)
+CHALLENGE_SAMPLE = ROOT / "data" / "sample" / "challenge_sample.ndjson"
 # Only defects the typed read_json baseline handles correctly (see duckdb_baseline.py): the
 # others would make it disagree for reasons the benchmark is not about. dbt still has to find
 # the re-sent facilities (rejected as duplicate_superseded) and the bad dates.
@@ -51,6 +58,8 @@ class Run:
     # 1-minute load average when the run started: the box is shared, so a slow run can be told
     # apart from a busy machine.
     load_1min: float = 0.0
+    # dbt only: the most DuckDB held in its temp_directory at once (sampled every 0.2 s).
+    peak_spill_mb: float = 0.0
 
 
 @dataclass(frozen=True)
@@ -70,9 +79,17 @@ class Setup:
     def dbt_target_path(self) -> Path:
         return self.out_dir / "dbt_target"
 
+    @property
+    def spill_dir(self) -> Path:
+        return self.out_dir / "duckdb_tmp"
+
     def output(self, system: str) -> Path:
         if system == "notifier":
             return self.out_dir / "notifier_preview.ndjson"
+        if system in FIXED_COST_SYSTEMS:
+            # One database for both: another path would be another profile, and dbt re-parses
+            # the whole project when the profile changes.
+            return self.out_dir / "sample.duckdb"
         return self.out_dir / ("python" if system == "python" else f"{system}.duckdb")
 
 
@@ -110,33 +127,45 @@ def ensure_data(setup: Setup) -> dict[str, object]:
     return dict(json.loads(stats_file.read_text()))
 
 
-def command(setup: Setup, system: str) -> tuple[list[str], dict[str, str]]:
+def fixed_cost_as_of(setup: Setup, rnd: int) -> str:
+    """A new as-of date every round: the daily run's case, which must not force a re-parse."""
+    return (dt.date.fromisoformat(setup.as_of) + dt.timedelta(days=rnd + 1)).isoformat()
+
+
+def command(setup: Setup, system: str, rnd: int = 0) -> tuple[list[str], dict[str, str]]:
     env = dict(os.environ)
     out = str(setup.output(system))
-    if system == "dbt":
+    if system in DBT_SYSTEMS:
+        sample = system != "dbt"
         env.update(
-            FACILITIES_PATH=setup.glob,
+            FACILITIES_PATH=str(CHALLENGE_SAMPLE) if sample else setup.glob,
             DUCKDB_PATH=out,
+            DUCKDB_TEMP_DIR=str(setup.spill_dir),
+            # As `notifier run` passes it: a new date does not make dbt re-parse the project.
+            AS_OF_DATE=fixed_cost_as_of(setup, rnd) if sample else setup.as_of,
             DBT_SEND_ANONYMOUS_USAGE_STATS="false",
             DO_NOT_TRACK="1",
             DBT_PROFILES_DIR=str(ROOT),
         )
         dbt = str(VENV_BIN / "dbt") if (VENV_BIN / "dbt").exists() else "dbt"
-        vars_arg = json.dumps({"as_of_date": setup.as_of})
         # Its own target/ and logs/ under the output folder: a concurrent dbt run in the project
         # (tests, docs) then neither breaks this one's partial parse nor overwrites the artifacts
         # the notifier preview below reads.
+        target_path = setup.dbt_target_path if system == "dbt" else setup.out_dir / "sample_target"
+        selection = {
+            "dbt_noop": ["--select", "no_such_node_selects_nothing"],
+            "dbt_sample_run": ["--exclude-resource-type", "unit_test"],
+        }.get(system, [])
         return [
             dbt,
             "build",
+            *selection,
             "--target",
             "local",
-            "--vars",
-            vars_arg,
             "--target-path",
-            str(setup.dbt_target_path),
+            str(target_path),
             "--log-path",
-            str(setup.out_dir / "dbt_logs"),
+            str(setup.out_dir / f"{system}_logs"),
         ], env
     if system == "notifier":
         env.update(
@@ -182,6 +211,38 @@ def command(setup: Setup, system: str) -> tuple[list[str], dict[str, str]]:
     ], env
 
 
+class SpillWatch:
+    """Samples the size of DuckDB's spill folder in a thread while a child runs."""
+
+    def __init__(self, folder: Path | None) -> None:
+        self.folder = folder
+        self.peak_mb = 0.0
+        self._stop = threading.Event()
+        self._thread = threading.Thread(target=self._watch, daemon=True)
+
+    def _size_mb(self) -> float:
+        assert self.folder is not None
+        total = 0
+        for path in self.folder.rglob("*"):
+            with contextlib.suppress(OSError):
+                total += path.stat().st_size
+        return total / 2**20
+
+    def _watch(self) -> None:
+        while not self._stop.wait(0.2):
+            self.peak_mb = max(self.peak_mb, self._size_mb())
+
+    def __enter__(self) -> SpillWatch:
+        if self.folder is not None:
+            self._thread.start()
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self.folder is not None:
+            self._stop.set()
+            self._thread.join()
+
+
 def run_once(setup: Setup, system: str, rnd: int) -> Run:
     out = setup.output(system)
     # A fresh output each run: no system gets to reuse a previous run's tables.
@@ -189,7 +250,7 @@ def run_once(setup: Setup, system: str, rnd: int) -> Run:
         shutil.rmtree(out)
     for stale in (out, out.with_name(out.name + ".wal")):
         stale.unlink(missing_ok=True)
-    argv, env = command(setup, system)
+    argv, env = command(setup, system, rnd)
     log = setup.out_dir / f"{system}.log"
     load = os.getloadavg()[0]
     with contextlib.ExitStack() as files:
@@ -204,11 +265,13 @@ def run_once(setup: Setup, system: str, rnd: int) -> Run:
             stdout=stdout,
             stderr=fh if stdout is not fh else subprocess.STDOUT,
         )
-        # wait4 gives this child's own rusage; RUSAGE_CHILDREN would be a max over all children.
-        _, status, usage = os.wait4(proc.pid, 0)
-        seconds = time.perf_counter() - started
+        with SpillWatch(setup.spill_dir if system in DBT_SYSTEMS else None) as spill:
+            # wait4 gives this child's own rusage; RUSAGE_CHILDREN would be a max over all
+            # children.
+            _, status, usage = os.wait4(proc.pid, 0)
+            seconds = time.perf_counter() - started
     proc.returncode = os.waitstatus_to_exitcode(status)
-    run = Run(system, rnd, seconds, usage.ru_maxrss / 1024, proc.returncode, load)
+    run = Run(system, rnd, seconds, usage.ru_maxrss / 1024, proc.returncode, load, spill.peak_mb)
     if run.returncode != 0:
         tail = log.read_text(errors="replace").splitlines()[-30:]
         raise SystemExit(
@@ -228,6 +291,7 @@ def summarize(runs: list[Run], systems: list[str]) -> dict[str, dict[str, float]
             "peak_rss_mb": max(r.peak_rss_mb for r in runs if r.system == s),
             "runs": len(times),
             "load_1min_max": max(r.load_1min for r in runs if r.system == s),
+            "peak_spill_mb": max(r.peak_spill_mb for r in runs if r.system == s),
         }
     return out
 
@@ -244,19 +308,47 @@ def reference_1m(results_dir: Path, seed: str, as_of: str, files: int) -> dict[s
     return None
 
 
-def targets(summary: dict[str, dict[str, float]], count: int) -> dict[str, object]:
-    """The issue's targets at 1M; reported at any N, judged only where they apply."""
+def targets(summary: dict[str, dict[str, float]], count: int, input_mb: float) -> dict[str, object]:
+    """Issue 12's targets, each a ratio against a baseline of the same run where there is one.
+
+    - fixed cost: `dbt build` of the challenge sample at a new as-of date <= 5 s, reported with
+      its ratio to dbt doing nothing (start-up and the reused parse);
+    - dbt / DuckDB script: <= 3x up to 1M facilities, <= 2x above;
+    - dbt peak RSS: <= 1.5 GiB up to 1M, < 4 GiB above; spill <= 2x the input above 1M.
+    The pure-Python ratio (issue 6: dbt >= 3x faster) is kept for reference.
+    """
     t: dict[str, object] = {}
+    if "dbt_sample" in summary and "dbt_noop" in summary:
+        seconds = summary["dbt_sample"]["median_s"]
+        t["fixed_cost_s"] = {
+            "value": seconds,
+            "target": "<= 5",
+            "met": seconds <= 5,
+            "over_dbt_doing_nothing": seconds / summary["dbt_noop"]["median_s"],
+        }
+    if "dbt_sample_run" in summary and "dbt_noop" in summary:
+        seconds = summary["dbt_sample_run"]["median_s"]
+        t["fixed_cost_notifier_run_build_s"] = {
+            "value": seconds,
+            "target": "<= 5",
+            "met": seconds <= 5,
+            "over_dbt_doing_nothing": seconds / summary["dbt_noop"]["median_s"],
+        }
     if "dbt" in summary and "duckdb" in summary:
         ratio = summary["dbt"]["median_s"] / summary["duckdb"]["median_s"]
-        t["dbt_over_duckdb"] = {"value": ratio, "target": "<= 2", "met": ratio <= 2}
+        limit = 3 if count <= 1_000_000 else 2
+        t["dbt_over_duckdb"] = {"value": ratio, "target": f"<= {limit}", "met": ratio <= limit}
     if "dbt" in summary and "python" in summary:
         ratio = summary["python"]["median_s"] / summary["dbt"]["median_s"]
         t["python_over_dbt"] = {"value": ratio, "target": ">= 3", "met": ratio >= 3}
     if "dbt" in summary:
-        limit = 2048 if count <= 1_000_000 else 4096
         peak = summary["dbt"]["peak_rss_mb"]
-        t["dbt_peak_rss_mb"] = {"value": peak, "target": f"< {limit}", "met": peak < limit}
+        if count <= 1_000_000:
+            t["dbt_peak_rss_mb"] = {"value": peak, "target": "<= 1536", "met": peak <= 1536}
+        else:
+            t["dbt_peak_rss_mb"] = {"value": peak, "target": "< 4096", "met": peak < 4096}
+            spill = summary["dbt"]["peak_spill_mb"] / input_mb
+            t["dbt_spill_over_input"] = {"value": spill, "target": "<= 2", "met": spill <= 2}
     if "notifier" in summary:
         seconds = summary["notifier"]["median_s"]
         t["notifier_preview_s"] = {"value": seconds, "target": "< 10", "met": seconds < 10}
@@ -302,6 +394,12 @@ def main(argv: list[str] | None = None) -> int:
     ap.add_argument(
         "--no-publish", action="store_true", help="skip the SNS publish throughput bench"
     )
+    ap.add_argument(
+        "--no-fixed-cost",
+        action="store_true",
+        help="skip timing dbt build of the 3-record sample at a new as-of date",
+    )
+    ap.add_argument("--fixed-cost-repeats", type=int, default=5)
     args = ap.parse_args(argv)
     if args.systems is None:
         args.systems = ",".join(SYSTEMS) if args.count <= 2_000_000 else "dbt,duckdb"
@@ -353,6 +451,21 @@ def main(argv: list[str] | None = None) -> int:
             )
 
     timed = list(systems)
+    if "dbt" in systems and not args.no_fixed_cost:
+        print("fixed cost: dbt build of the challenge sample at a new as-of date", flush=True)
+        # Untimed: the parse the timed runs re-use, as a deployed project's target/ holds one.
+        run_once(setup, "dbt_sample", 0)
+        for rnd in range(1, args.fixed_cost_repeats + 1):
+            shift = (rnd - 1) % len(FIXED_COST_SYSTEMS)
+            for s in FIXED_COST_SYSTEMS[shift:] + FIXED_COST_SYSTEMS[:shift]:
+                run = run_once(setup, s, rnd)
+                runs.append(run)
+                print(
+                    f"  round {rnd} {s:<10} {run.seconds:6.2f} s  {run.peak_rss_mb:7.0f} MB"
+                    f"  (load {run.load_1min:.2f})",
+                    flush=True,
+                )
+        timed += FIXED_COST_SYSTEMS
     if "dbt" in systems and not args.no_notifier:
         # On the mart the last dbt run built (its artifacts say the model and tests passed).
         print("notifier preview --format json over the dbt mart", flush=True)
@@ -369,7 +482,8 @@ def main(argv: list[str] | None = None) -> int:
         timed.append("notifier")
 
     summary = summarize(runs, timed)
-    goals = targets(summary, setup.count)
+    input_mb = sum(p.stat().st_size for p in setup.data_dir.glob("part-*.ndjson")) / 2**20
+    goals = targets(summary, setup.count, input_mb)
     if setup.count > 1_000_000 and "dbt" in summary:
         ref = reference_1m(args.results_dir, setup.seed, setup.as_of, setup.files)
         if ref is not None:
@@ -398,13 +512,17 @@ def main(argv: list[str] | None = None) -> int:
     print(f"\n{setup.count:,} facilities, {args.repeats} runs each (median, min-max, peak RSS)")
     for s, v in summary.items():
         print(
-            f"  {s:<8} {v['median_s']:7.2f} s  ({v['min_s']:.2f}-{v['max_s']:.2f})"
+            f"  {s:<14} {v['median_s']:7.2f} s  ({v['min_s']:.2f}-{v['max_s']:.2f})"
             f"  {v['peak_rss_mb']:7.0f} MB  (load up to {v['load_1min_max']:.2f})"
         )
     for key, goal in goals.items():
         assert isinstance(goal, dict)
         verdict = "ok" if goal["met"] else "MISSED"
-        print(f"  {key:<26} {goal['value']:8.2f}  target {goal['target']:<7} {verdict}")
+        extra = ""
+        if "over_dbt_doing_nothing" in goal:
+            extra = f"  ({goal['over_dbt_doing_nothing']:.2f}x dbt doing nothing)"
+        print(f"  {key:<31} {goal['value']:8.2f}  target {goal['target']:<7} {verdict}{extra}")
+    print(f"  load average at the end: {os.getloadavg()[0]:.2f}")
 
     args.results_dir.mkdir(parents=True, exist_ok=True)
     stamp = dt.datetime.now(dt.UTC).strftime("%Y%m%dT%H%M%SZ")

@@ -1,16 +1,26 @@
 {#
-    The as-of date every date computation uses: var('as_of_date') as YYYY-MM-DD or, when it is
-    empty, the UTC date on which this dbt invocation started (dbt's run_started_at, read once per
-    invocation), so that every model of one build gets the same date even when the build runs
-    past midnight. A given value is checked here, in Jinja, so that a malformed one fails
-    compilation with a clear message and never reaches SQL unchecked.
+    The as-of date every date computation uses, YYYY-MM-DD: var('as_of_date') when given, else
+    the environment variable AS_OF_DATE, else the UTC date on which this dbt invocation started
+    (dbt's run_started_at, read once per invocation), so that every model of one build gets the
+    same date even when the build runs past midnight. A given value is checked here, in Jinja,
+    so that a malformed one fails compilation with a clear message and never reaches SQL
+    unchecked.
+
+    Why an environment variable as well as the var: dbt re-parses the whole project whenever
+    `--vars` change (about 2.5 s here), so a daily build passing each new date as a var pays that
+    every day; the environment variable is read only at execution, so a new date re-parses
+    nothing.
 #}
 {% macro _as_of_date_string() %}
     {%- set raw = var('as_of_date', '') -%}
-    {%- set text = ('' if raw is none else raw | string) | trim -%}
+    {%- set from_var = ('' if raw is none else raw | string) | trim -%}
+    {#- Read only when executing: while parsing, the date changes nothing, and an env_var read
+        then would tie each file to it, so that every new date re-parsed them (about 1 s). -#}
+    {%- set from_env = (env_var('AS_OF_DATE', '') | trim) if execute else '' -%}
+    {%- set text = from_var or from_env -%}
     {%- if text == '' -%}
         {%- if run_started_at is none -%}
-            {{- exceptions.raise_compiler_error('as_of_date: dbt gave no run_started_at to take the date from; pass it, e.g. --vars \'{as_of_date: "2025-08-31"}\'') -}}
+            {{- exceptions.raise_compiler_error('as_of_date: dbt gave no run_started_at to take the date from; set AS_OF_DATE=2025-08-31 or pass --vars \'{as_of_date: "2025-08-31"}\'') -}}
         {%- endif -%}
         {#- dbt's run_started_at is in UTC. -#}
         {{- return(run_started_at.strftime('%Y-%m-%d')) -}}
@@ -49,4 +59,12 @@
 {#- Days from the as-of date to a date (date - as_of_date): 0 that day, negative before it. -#}
 {% macro days_from_as_of_date(date_expression) -%}
     {{ dbt.datediff(as_of_date(), date_expression, 'day') | trim }}
+{%- endmacro %}
+
+{#-
+    Run before any node (on-run-start): a malformed date stops the build at once, before staging
+    runs, even when it comes from AS_OF_DATE, which dbt reads only at execution. Renders no SQL.
+-#}
+{% macro check_as_of_date() -%}
+    {%- do _as_of_date_string() -%}
 {%- endmacro %}

@@ -155,6 +155,10 @@ def freshness_problems(
         problems.append(f"{mart.unique_id} ended with status {model_status!r} in the last run")
     for test_id in sorted(mart.test_ids):
         status = statuses.get(test_id)
+        if status is None and test_id.startswith("unit_test."):
+            # `notifier run` builds without unit tests (they check logic on fixed inputs, in
+            # `make test`); one that did run must have passed.
+            continue
         if status is None:
             problems.append(f"test {test_id} did not run in the last dbt run")
         elif status not in _TEST_OK:

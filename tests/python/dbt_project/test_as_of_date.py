@@ -115,3 +115,47 @@ def test_every_model_and_test_of_the_build_carries_that_one_date(
     assert {unique_id: dates[unique_id] for unique_id in dated} == {
         unique_id: {as_of} for unique_id in dated
     }
+
+
+def test_the_as_of_date_environment_variable_gives_a_new_date_without_a_re_parse(
+    tmp_path: Path,
+) -> None:
+    """AS_OF_DATE is read only when nodes run: a new date re-parses nothing, a var still wins.
+
+    dbt re-parses the whole project whenever --vars change; a daily run passing the date that
+    way pays it every day (this is what `notifier run` avoids by passing AS_OF_DATE).
+    """
+    select = (
+        "build",
+        "--select",
+        "+accredited_facilities_by_state.v2",
+        "--exclude-resource-type",
+        "test",
+        "unit_test",
+    )
+    dates = []
+    parse_lines = []
+    for env_date, var_date in (
+        ("2025-08-31", None),
+        ("2025-09-01", None),
+        ("2025-09-01", "2025-10-01"),
+    ):
+        run = run_dbt(
+            tmp_path,
+            *select,
+            facilities_path=CHALLENGE_SAMPLE,
+            as_of_date=var_date,
+            extra_env={"AS_OF_DATE": env_date},
+        )
+        assert run.returncode == 0, run.output[-3000:]
+        [(mart_date,)] = run.rows(
+            "select distinct as_of_date from main.accredited_facilities_by_state_v2"
+        )
+        dates.append(mart_date.isoformat())
+        log = (tmp_path / "logs" / "dbt.log").read_text()
+        parse_lines.append(log.rsplit("Running with dbt", 1)[1])
+    assert dates == ["2025-08-31", "2025-09-01", "2025-10-01"]
+    # The second run, with only AS_OF_DATE changed, re-used the first run's parse whole.
+    assert "Partial parsing enabled, no changes found, skipping parsing" in parse_lines[1]
+    # The third added --vars: a full re-parse, as dbt does for any change of vars.
+    assert "skipping parsing" not in parse_lines[2]

@@ -22,6 +22,21 @@ def test_a_malformed_as_of_date_fails_compilation(tmp_path: Path, as_of_date: st
     assert "Traceback" not in run.output
 
 
+def test_a_malformed_as_of_date_environment_variable_stops_the_build_before_any_node(
+    tmp_path: Path,
+) -> None:
+    """AS_OF_DATE is read at execution, not parse: the on-run-start check stops the build."""
+    run = run_dbt(
+        tmp_path, "build", facilities_path=CHALLENGE_SAMPLE, extra_env={"AS_OF_DATE": "2025-13-01"}
+    )
+    assert run.returncode != 0
+    assert 'as_of_date must be a real calendar date written YYYY-MM-DD, got "2025-13-01"' in (
+        run.output
+    )
+    assert "START sql table model" not in run.output and "START seed" not in run.output
+    assert "Traceback" not in run.output
+
+
 def test_a_facilities_path_that_matches_no_file_is_named(tmp_path: Path) -> None:
     missing = tmp_path / "nowhere" / "*.ndjson"
     run = run_dbt(

@@ -474,8 +474,9 @@ def test_bad_vars_are_refused(aws: Aws, topics: dict[str, str], reference_projec
 
 def test_dbt_commands_per_engine(tmp_path: Path) -> None:
     athena = AthenaTarget("athena", "us-east-1", "s3://athena-results/", "primary", None)
-    assert dbt_commands(athena) == [["run-operation", "create_raw_facility_lines"], ["build"]]
-    assert dbt_commands(DuckDBTarget("local", tmp_path / "w.duckdb")) == [["build"]]
+    build = ["build", "--exclude-resource-type", "unit_test"]
+    assert dbt_commands(athena) == [["run-operation", "create_raw_facility_lines"], build]
+    assert dbt_commands(DuckDBTarget("local", tmp_path / "w.duckdb")) == [build]
 
 
 def _athena_result(columns: list[tuple[str, str]], rows: list[list[str | None]]) -> dict[str, Any]:

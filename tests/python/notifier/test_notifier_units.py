@@ -270,6 +270,29 @@ def test_freshness_problems(tmp_path: Path, artifacts: dict[str, str], problem: 
     assert any(problem in p for p in problems), problems
 
 
+def test_a_unit_test_of_the_mart_may_be_left_out_of_the_build_but_must_pass_if_run(
+    tmp_path: Path,
+) -> None:
+    """`notifier run` builds without unit tests; a build that ran one must have passed it."""
+    project = make_project(tmp_path, [], "2025-05-15")
+    manifest_file = project.target_path / "manifest.json"
+    manifest = json.loads(manifest_file.read_text())
+    unit_test_id = "unit_test.accreditation_monitor.expiring_accreditations.horizon_v3"
+    manifest["unit_tests"] = {unit_test_id: {"depends_on": {"nodes": [MODEL_ID]}}}
+    manifest_file.write_text(json.dumps(manifest))
+    mart = locate_mart(project.target_path)
+    assert mart.test_ids == {TEST_ID, unit_test_id}
+    assert freshness_problems(project.target_path, mart, "local", "local") == []
+
+    results_file = project.target_path / "run_results.json"
+    run_results = json.loads(results_file.read_text())
+    run_results["results"].append({"unique_id": unit_test_id, "status": "fail"})
+    results_file.write_text(json.dumps(run_results))
+    assert freshness_problems(project.target_path, mart, "local", "local") == [
+        f"test {unit_test_id} ended with status 'fail'"
+    ]
+
+
 def test_freshness_checks_the_target_and_missing_results(tmp_path: Path) -> None:
     project = make_project(tmp_path, [], "2025-05-15")
     mart = locate_mart(project.target_path)
