@@ -318,22 +318,19 @@ def targets(summary: dict[str, dict[str, float]], count: int, input_mb: float) -
     The pure-Python ratio (issue 6: dbt >= 3x faster) is kept for reference.
     """
     t: dict[str, object] = {}
-    if "dbt_sample" in summary and "dbt_noop" in summary:
-        seconds = summary["dbt_sample"]["median_s"]
-        t["fixed_cost_s"] = {
-            "value": seconds,
-            "target": "<= 5",
-            "met": seconds <= 5,
-            "over_dbt_doing_nothing": seconds / summary["dbt_noop"]["median_s"],
-        }
-    if "dbt_sample_run" in summary and "dbt_noop" in summary:
-        seconds = summary["dbt_sample_run"]["median_s"]
-        t["fixed_cost_notifier_run_build_s"] = {
-            "value": seconds,
-            "target": "<= 5",
-            "met": seconds <= 5,
-            "over_dbt_doing_nothing": seconds / summary["dbt_noop"]["median_s"],
-        }
+    fixed_costs = {
+        "fixed_cost_s": "dbt_sample",
+        "fixed_cost_notifier_run_build_s": "dbt_sample_run",
+    }
+    for key, system in fixed_costs.items():
+        if system in summary and "dbt_noop" in summary:
+            seconds = summary[system]["median_s"]
+            t[key] = {
+                "value": seconds,
+                "target": "<= 5",
+                "met": seconds <= 5,
+                "over_dbt_doing_nothing": seconds / summary["dbt_noop"]["median_s"],
+            }
     if "dbt" in summary and "duckdb" in summary:
         ratio = summary["dbt"]["median_s"] / summary["duckdb"]["median_s"]
         limit = 3 if count <= 1_000_000 else 2
