@@ -280,6 +280,23 @@ def run_once(setup: Setup, system: str, rnd: int) -> Run:
     return run
 
 
+def alternate(setup: Setup, systems: list[str], repeats: int) -> list[Run]:
+    """Each system once a round, `repeats` rounds, printing each run as it ends."""
+    runs = []
+    for rnd in range(1, repeats + 1):
+        # Rotate the order each round so no system always runs right after the same neighbour.
+        shift = (rnd - 1) % len(systems)
+        for s in systems[shift:] + systems[:shift]:
+            run = run_once(setup, s, rnd)
+            runs.append(run)
+            print(
+                f"  round {rnd} {s:<14} {run.seconds:7.2f} s  {run.peak_rss_mb:7.0f} MB"
+                f"  (load {run.load_1min:.2f})",
+                flush=True,
+            )
+    return runs
+
+
 def summarize(runs: list[Run], systems: list[str]) -> dict[str, dict[str, float]]:
     out = {}
     for s in systems:
@@ -434,34 +451,14 @@ def main(argv: list[str] | None = None) -> int:
         print("outputs disagree: not timing anything", file=sys.stderr)
         return 2
 
-    runs: list[Run] = []
-    for rnd in range(1, args.repeats + 1):
-        # Rotate the order each round so no system always runs right after the same neighbour.
-        shift = (rnd - 1) % len(systems)
-        for s in systems[shift:] + systems[:shift]:
-            run = run_once(setup, s, rnd)
-            runs.append(run)
-            print(
-                f"  round {rnd} {s:<7} {run.seconds:7.2f} s  {run.peak_rss_mb:7.0f} MB"
-                f"  (load {run.load_1min:.2f})",
-                flush=True,
-            )
+    runs = alternate(setup, systems, args.repeats)
 
     timed = list(systems)
     if "dbt" in systems and not args.no_fixed_cost:
         print("fixed cost: dbt build of the challenge sample at a new as-of date", flush=True)
         # Untimed: the parse the timed runs re-use, as a deployed project's target/ holds one.
         run_once(setup, "dbt_sample", 0)
-        for rnd in range(1, args.fixed_cost_repeats + 1):
-            shift = (rnd - 1) % len(FIXED_COST_SYSTEMS)
-            for s in FIXED_COST_SYSTEMS[shift:] + FIXED_COST_SYSTEMS[:shift]:
-                run = run_once(setup, s, rnd)
-                runs.append(run)
-                print(
-                    f"  round {rnd} {s:<10} {run.seconds:6.2f} s  {run.peak_rss_mb:7.0f} MB"
-                    f"  (load {run.load_1min:.2f})",
-                    flush=True,
-                )
+        runs += alternate(setup, list(FIXED_COST_SYSTEMS), args.fixed_cost_repeats)
         timed += FIXED_COST_SYSTEMS
     if "dbt" in systems and not args.no_notifier:
         # On the mart the last dbt run built (its artifacts say the model and tests passed).
