@@ -84,7 +84,7 @@ def run_dbt(
 
     The as-of date goes to dbt as the environment variable AS_OF_DATE, not as a var: dbt
     re-parses the whole project whenever `--vars` change, which a daily run would pay every
-    day, while a changed environment variable re-parses only the files that read it.
+    day, while the project reads AS_OF_DATE only when nodes run, so a new date re-parses nothing.
 
     A KeyboardInterrupt during dbt reaches the caller: dbt's runner hands it back as the result's
     exception, and it is raised again here.
