@@ -23,7 +23,9 @@
     subsequence replaced by U+FFFD (the Unicode recommendation, what Python's errors='replace'
     and Java's decoder do), so only that line is invalid_encoding and the rest of the file is
     read normally. The line number is the element's position in the split: no window, no
-    second scan. A BOM at the start of a file (line 1) is removed; anywhere else it stays.
+    second scan. A BOM at the start of a file (line 1) is removed; anywhere else it stays. The
+    lines come out sorted by file and line, which lets DuckDB spread the work after them over
+    its threads.
 #}
 {% macro duckdb__raw_facility_lines() -%}
     {%- set path = _duckdb_facilities_path() -%}
@@ -104,6 +106,11 @@
             ) as files_lines
         ) as numbered_lines
     ) as lines
+    -- Not for the order: the sort is where DuckDB goes parallel. read_blob gives all the files
+    -- in one chunk, so without a pipeline breaker here one thread splits, parses and checks
+    -- every line of base_facility_records (measured at 1M facilities: 11.3 s on one core
+    -- against 6.2-6.8 s on two with the sort).
+    order by source_file, line_number
 {%- endmacro %}
 
 {#-
