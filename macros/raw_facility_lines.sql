@@ -108,8 +108,8 @@
     ) as lines
     -- Not for the order: the sort is where DuckDB goes parallel. read_blob gives all the files
     -- in one chunk, so without a pipeline breaker here one thread splits, parses and checks
-    -- every line of base_facility_records (measured at 1M facilities: 11.3 s on one core
-    -- against 6.2-6.8 s on two with the sort).
+    -- every line of base_facility_records (measured at 1M facilities: 10.1-11.3 s on one core
+    -- against 6.0-6.8 s on two with the sort).
     order by source_file, line_number
 {%- endmacro %}
 
