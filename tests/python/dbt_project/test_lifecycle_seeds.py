@@ -219,6 +219,8 @@ def test_broken_owner_rules_and_acknowledgements_fail_their_tests(tmp_path: Path
         "build",
         "--select",
         "alert_owners alert_acknowledgements usps_state_codes",
+        # Keeps each failing check's row (row_checks names the check) in a table.
+        "--store-failures",
         facilities_path=CHALLENGE_SAMPLE,
         project_dir=project,
     )
@@ -230,16 +232,31 @@ def test_broken_owner_rules_and_acknowledgements_fail_their_tests(tmp_path: Path
         if result["unique_id"].startswith("test.") and "_alert_" in result["unique_id"]
     ]
     failures = {result["unique_id"].split(".")[2]: result["failures"] for result in results}
+    owner_checks = next(name for name in failures if name.startswith("row_checks_alert_owners"))
+    acknowledgement_checks = next(
+        name for name in failures if name.startswith("row_checks_alert_acknowledgements")
+    )
     assert failures == {
-        "exactly_one_of_facility_id_or_state_alert_owners": 2,
-        "unique_alert_owners_facility_id": 1,
-        "unique_alert_owners_state": 1,
+        owner_checks: 6,
+        acknowledgement_checks: 2,
         "relationships_alert_owners_state__state_code__ref_usps_state_codes_": 1,
-        "not_null_alert_owners_owner": 1,
-        "topic_arn_is_an_sns_topic_arn_alert_owners": 1,
-        "not_null_alert_acknowledgements_facility_id": 1,
-        "not_null_alert_acknowledgements_acknowledged_until": 0,
-        "not_null_alert_acknowledgements_acknowledged_by": 1,
     }
-    assert {result["status"] for result in results} == {"fail", "pass"}
+    relations = {result["unique_id"].split(".")[2]: result["relation_name"] for result in results}
+    owner_failures = dict(
+        run.rows(f"select failed_check, failing_rows from {relations[owner_checks]}")
+    )
+    # The ARN check is named by its SQL, which holds the engine's regex function.
+    topic_check = next(name for name in owner_failures if name.startswith("topic_arn is null or "))
+    assert owner_failures == {
+        "(facility_id is null) <> (state is null)": 2,
+        "unique: facility_id": 1,
+        "unique: state": 1,
+        "not_null: owner": 1,
+        topic_check: 1,
+    }
+    # acknowledged_until is never null here: its check has no row.
+    assert dict(
+        run.rows(f"select failed_check, failing_rows from {relations[acknowledgement_checks]}")
+    ) == {"not_null: facility_id": 1, "not_null: acknowledged_by": 1}
+    assert {result["status"] for result in results} == {"fail"}
     assert "Traceback" not in run.output

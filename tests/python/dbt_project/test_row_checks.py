@@ -40,6 +40,49 @@ def test_every_failing_check_is_one_row_naming_it_with_its_failing_rows(tmp_path
     )
 
 
+def compiled_inline(tmp_path: Path, sql: str) -> str:
+    run = run_dbt(
+        tmp_path, "compile", "--output", "json", "--inline", sql, facilities_path=CHALLENGE_SAMPLE
+    )
+    assert run.returncode == 0, run.output[-3000:]
+    # `--output json` prints the compiled SQL as one (indented) JSON object after the log lines.
+    document, _ = json.JSONDecoder().raw_decode(run.output, run.output.index("\n{") + 1)
+    compiled: str = document["compiled"]
+    return compiled
+
+
+def test_repeated_keys_and_unaccepted_values_are_counted_per_check(tmp_path: Path) -> None:
+    rows = (
+        "(select * from (values (1, 'x'), (1, 'x'), (2, 'y'), (2, 'z'), (null, null),"
+        " (null, null), (3, 'it''s'), (4, null)) as t(amount, label))"
+    )
+    compiled = compiled_inline(
+        tmp_path,
+        '{{ test_row_checks("' + rows + '", unique=["amount", ["amount", "label"], "label"],'
+        """ accepted_values={"label": ["x", "y", "it's"]}) }}""",
+    )
+    failing = duckdb.connect().execute(compiled).fetchall()
+    # amount: 1 and 2 repeat (the null rows are left out); (amount, label): only (1, 'x')
+    # repeats, since a key of nulls only is left out; label: 'x' repeats, null is left out.
+    # label 'z' is not accepted; a null label is.
+    assert sorted(failing) == sorted(
+        [
+            ("unique: amount", 2),
+            ("unique: amount, label", 1),
+            ("unique: label", 1),
+            ("accepted_values: label", 1),
+        ]
+    )
+
+
+def test_a_key_partly_null_still_counts_as_a_key(tmp_path: Path) -> None:
+    rows = "(select * from (values (1, null), (1, null), (null, 'a')) as t(amount, label))"
+    compiled = compiled_inline(
+        tmp_path, '{{ test_row_checks("' + rows + '", unique=[["amount", "label"]]) }}'
+    )
+    assert duckdb.connect().execute(compiled).fetchall() == [("unique: amount, label", 1)]
+
+
 def test_no_check_at_all_is_a_compilation_error(tmp_path: Path) -> None:
     run = run_dbt(
         tmp_path,
@@ -49,5 +92,5 @@ def test_no_check_at_all_is_a_compilation_error(tmp_path: Path) -> None:
         facilities_path=CHALLENGE_SAMPLE,
     )
     assert run.returncode != 0
-    assert "names no check: give not_null or expressions" in run.output
+    assert "names no check: give not_null, unique, accepted_values or expressions" in run.output
     assert "Traceback" not in run.output

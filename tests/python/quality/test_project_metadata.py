@@ -108,8 +108,10 @@ def test_every_mart_has_an_enforced_contract_and_a_unique_key_test(
     assert len(marts) == 9
     tested: dict[str, set[str]] = defaultdict(set)
     for test in own(manifest["nodes"], "test").values():
-        name = (test.get("test_metadata") or {}).get("name")
-        if name in UNIQUE_KEY_TESTS:
+        metadata = test.get("test_metadata") or {}
+        name = metadata.get("name")
+        # row_checks tests a key only when it is given one under `unique`.
+        if name in UNIQUE_KEY_TESTS or (name == "row_checks" and metadata["kwargs"].get("unique")):
             for parent in test["depends_on"]["nodes"]:
                 tested[parent].add(name)
     problems = [
