@@ -8,7 +8,7 @@
     many rows (for a key: how many repeated values) fail it, and its failure count is the sum
     of those rows.
 
-    Why grouped: dbt spends 20-40 ms of its own on every test node, whatever the data. With
+    Why grouped: dbt spends 15-70 ms of its own on every test node, whatever the data. With
     separate not_null, unique, accepted_values and expression_is_true tests the build had 127
     data tests; grouped per model (19 row_checks) it has 34.
     To see which check failed: `dbt test --select <test name> --store-failures`.
