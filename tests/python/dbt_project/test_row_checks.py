@@ -11,21 +11,23 @@ from dbt_testing import CHALLENGE_SAMPLE, run_dbt
 ROWS = "(select * from (values (1, 'x'), (null, 'y'), (3, null)) as t(amount, label))"
 
 
-def test_every_failing_check_is_one_row_naming_it_with_its_failing_rows(tmp_path: Path) -> None:
+def compiled_inline(tmp_path: Path, sql: str) -> str:
     run = run_dbt(
-        tmp_path,
-        "compile",
-        "--output",
-        "json",
-        "--inline",
-        '{{ test_row_checks("' + ROWS + '", not_null=["amount", "label"],'
-        """ expressions=["amount > 1", "label <> 'it''s'", "amount < 10"]) }}""",
-        facilities_path=CHALLENGE_SAMPLE,
+        tmp_path, "compile", "--output", "json", "--inline", sql, facilities_path=CHALLENGE_SAMPLE
     )
     assert run.returncode == 0, run.output[-3000:]
     # `--output json` prints the compiled SQL as one (indented) JSON object after the log lines.
     document, _ = json.JSONDecoder().raw_decode(run.output, run.output.index("\n{") + 1)
-    compiled = document["compiled"]
+    compiled: str = document["compiled"]
+    return compiled
+
+
+def test_every_failing_check_is_one_row_naming_it_with_its_failing_rows(tmp_path: Path) -> None:
+    compiled = compiled_inline(
+        tmp_path,
+        '{{ test_row_checks("' + ROWS + '", not_null=["amount", "label"],'
+        """ expressions=["amount > 1", "label <> 'it''s'", "amount < 10"]) }}""",
+    )
     rows = duckdb.connect().execute(compiled).fetchall()
     # amount null on 1 row, label null on 1; `amount > 1` false on 1 and null on 1 (a null is a
     # failure); the label check null on 1; `amount < 10` fails only on the null.
@@ -38,17 +40,6 @@ def test_every_failing_check_is_one_row_naming_it_with_its_failing_rows(tmp_path
             ("amount < 10", 1),
         ]
     )
-
-
-def compiled_inline(tmp_path: Path, sql: str) -> str:
-    run = run_dbt(
-        tmp_path, "compile", "--output", "json", "--inline", sql, facilities_path=CHALLENGE_SAMPLE
-    )
-    assert run.returncode == 0, run.output[-3000:]
-    # `--output json` prints the compiled SQL as one (indented) JSON object after the log lines.
-    document, _ = json.JSONDecoder().raw_decode(run.output, run.output.index("\n{") + 1)
-    compiled: str = document["compiled"]
-    return compiled
 
 
 def test_repeated_keys_and_unaccepted_values_are_counted_per_check(tmp_path: Path) -> None:
