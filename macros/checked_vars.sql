@@ -25,6 +25,15 @@
     {{- return(_whole_number_of_facilities('min_facilities')) -}}
 {%- endmacro %}
 
+{% macro raw_file_piece_bytes() -%}
+    {%- set raw = var('raw_file_piece_bytes') -%}
+    {%- set text = raw | string | trim -%}
+    {%- if raw is boolean or not modules.re.fullmatch('[0-9]+', text) or text | int < 1 -%}
+        {{- exceptions.raise_compiler_error('raw_file_piece_bytes must be a whole number of bytes, 1 or more, got "' ~ raw ~ '"') -}}
+    {%- endif -%}
+    {{- return(text | int) -}}
+{%- endmacro %}
+
 {% macro _whole_number_of_facilities(name) -%}
     {%- set raw = var(name) -%}
     {%- set text = raw | string | trim -%}

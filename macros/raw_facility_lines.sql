@@ -11,36 +11,38 @@
 {%- endmacro %}
 
 {#
-    DuckDB. The files matching FACILITIES_PATH are listed when the query is compiled and read
-    whole with read_blob; a .gz file is decompressed by gunzip_file(), a function the project's
-    dbt-duckdb plugin (notifier/duckdb_plugin.py) registers, since DuckDB decompresses only in
-    its CSV and JSON readers, neither of which can read every line. Each file is split here:
-    LF, CRLF and a lone CR each end a line (Hadoop's LineReader's rule, what Athena's text
-    reader does), a final line end adds no line, and no byte is lost. A file that is valid
-    UTF-8 (DuckDB's decode) is split as text; any other is split in DuckDB's escaped blob text
-    (\xHH for every byte that is no printable ASCII, \x5C for the backslash), and each line
-    decoded on its own: a valid line as it is, an invalid one with each maximal ill-formed
-    subsequence replaced by U+FFFD (the Unicode recommendation, what Python's errors='replace'
-    and Java's decoder do), so only that line is invalid_encoding and the rest of the file is
-    read normally. The line number is the element's position in the split: no window, no
-    second scan. A BOM at the start of a file (line 1) is removed; anywhere else it stays. The
-    lines come out sorted by file and line, which lets DuckDB spread the work after them over
-    its threads.
+    DuckDB. The files matching FACILITIES_PATH are listed when the query is compiled and cut
+    into pieces of whole lines, about var('raw_file_piece_bytes') each, by functions the
+    project's dbt-duckdb plugin registers (notifier/file_pieces.py): a piece is one value and
+    one source of the query, so memory stays near the piece size however large a file is,
+    DuckDB reads the pieces in parallel, and the line numbers each piece starts at are known
+    before it is read. A .gz file is one piece, decompressed by gunzip_file(), since it cannot
+    be read from the middle; DuckDB decompresses only in its CSV and JSON readers, neither of
+    which can read every line. Each piece is split here: LF, CRLF and a lone CR each end a line
+    (Hadoop's LineReader's rule, what Athena's text reader does), a final line end adds no
+    line, and no byte is lost. A piece that is valid UTF-8 (DuckDB's decode) is split as text;
+    any other is split in DuckDB's escaped blob text (\xHH for every byte that is no printable
+    ASCII, \x5C for the backslash), and each line decoded on its own: a valid line as it is, an
+    invalid one with each maximal ill-formed subsequence replaced by U+FFFD (the Unicode
+    recommendation, what Python's errors='replace' and Java's decoder do), so only that line is
+    invalid_encoding and the rest of the file is read normally. A BOM at the start of a file
+    (line 1) is removed; anywhere else it stays.
 #}
 {% macro duckdb__raw_facility_lines() -%}
     {%- set path = _duckdb_facilities_path() -%}
-    {%- set listed = [] -%}
+    {%- set pieces = [] -%}
     {%- if execute -%}
-        {%- set listed = run_query("select file from glob('" ~ (path | replace("'", "''")) ~ "') order by file").columns[0].values() -%}
-        {%- if listed | length == 0 -%}
+        {%- set listed = run_query("select file from glob('" ~ (path | replace("'", "''")) ~ "')") -%}
+        {%- if listed.rows | length == 0 -%}
             {{- exceptions.raise_compiler_error('FACILITIES_PATH "' ~ path ~ '" matches no file. Set FACILITIES_PATH to a file or a glob of NDJSON files, e.g. FACILITIES_PATH="data/incoming/*.ndjson".') -}}
         {%- endif -%}
+        {%- set pieces = run_query(
+            "select file, piece.start, piece.length, piece.first_line"
+            ~ " from (select file, unnest(facility_file_pieces(file, " ~ raw_file_piece_bytes() ~ ")) as piece"
+            ~ " from glob('" ~ (path | replace("'", "''")) ~ "'))"
+            ~ " order by file, piece.start"
+        ).rows -%}
     {%- endif -%}
-    {%- set gzip_files = [] -%}
-    {%- for file in listed if file.lower().endswith('.gz') -%}
-        {%- do gzip_files.append(file) -%}
-    {%- endfor -%}
-    {%- set any_gzip = gzip_files | length > 0 -%}
     select
         source_file,
         line_number,
@@ -51,7 +53,7 @@
     from (
         select
             source_file,
-            line_number,
+            first_line + line_index - 1 as line_number,
             case
                 when is_utf8 then line
                 else {{ _duckdb_decode_escaped_bytes('line') }}
@@ -59,12 +61,14 @@
         from (
             select
                 source_file,
+                first_line,
                 is_utf8,
                 unnest(lines) as line,
-                generate_subscripts(lines, 1) as line_number
+                generate_subscripts(lines, 1) as line_index
             from (
                 select
                     source_file,
+                    first_line,
                     is_utf8,
                     -- A final line end ends the last line; it does not start an empty one.
                     case
@@ -74,43 +78,47 @@
                 from (
                     select
                         source_file,
-                        file_text is not null as is_utf8,
+                        first_line,
+                        piece_text is not null as is_utf8,
                         case
-                            -- Most files have no CR: a plain split is five times faster.
-                            when file_text is not null and not contains(file_text, chr(13))
-                                then string_split(file_text, chr(10))
-                            when file_text is not null
-                                then string_split_regex(file_text, '\r\n|\r|\n')
+                            -- Most pieces have no CR: a plain split is five times faster.
+                            when piece_text is not null and not contains(piece_text, chr(13))
+                                then string_split(piece_text, chr(10))
+                            when piece_text is not null
+                                then string_split_regex(piece_text, '\r\n|\r|\n')
                             else string_split_regex(cast(content as varchar), '\\x0D\\x0A|\\x0D|\\x0A')
                         end as split_lines
                     from (
                         select
                             source_file,
+                            first_line,
                             content,
-                            try(decode(content)) as file_text
+                            try(decode(content)) as piece_text
                         from (
+                            {%- for file, start, length, first_line in pieces %}
+                            {%- set quoted = file | replace("'", "''") %}
                             select
-                                filename as source_file,
-                                {%- if any_gzip %}
-                                case
-                                    when lower(filename) like '%.gz' then gunzip_file(content, filename)
-                                    else content
-                                end as content
+                                '{{ quoted }}' as source_file,
+                                cast({{ first_line }} as bigint) as first_line,
+                                {%- if file.lower().endswith('.gz') %}
+                                gunzip_file(read_facility_file_piece('{{ quoted }}', {{ start }}, {{ length }}), '{{ quoted }}') as content
                                 {%- else %}
-                                content
+                                read_facility_file_piece('{{ quoted }}', {{ start }}, {{ length }}) as content
                                 {%- endif %}
-                            from read_blob([{% if execute %}'{{ listed | map('replace', "'", "''") | join("', '") }}'{% endif %}])
-                        ) as read_files
-                    ) as files
-                ) as split_files
-            ) as files_lines
+                            union all
+                            {%- endfor %}
+                            -- Keeps the query whole when every file is empty.
+                            select
+                                cast(null as varchar) as source_file,
+                                cast(null as bigint) as first_line,
+                                cast(null as blob) as content
+                            where false
+                        ) as pieces
+                    ) as decoded_pieces
+                ) as split_pieces
+            ) as pieces_lines
         ) as numbered_lines
     ) as lines
-    -- Not for the order: the sort is where DuckDB goes parallel. read_blob gives all the files
-    -- in one chunk, so without a pipeline breaker here one thread splits, parses and checks
-    -- every line of base_facility_records (measured at 1M facilities: 10.1-11.3 s on one core
-    -- against 6.0-6.8 s on two with the sort).
-    order by source_file, line_number
 {%- endmacro %}
 
 {#-

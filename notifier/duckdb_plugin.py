@@ -3,9 +3,11 @@
 - It creates the folder of the database file before dbt-duckdb opens it, so DUCKDB_PATH may
   point into a folder that does not exist yet instead of failing with DuckDB's "Cannot open
   file" traceback.
-- It registers `gunzip_file(content, filename)`, which the local reader of the raw files
-  (macros/raw_facility_lines.sql) uses for `.gz` files: DuckDB's read_blob does not decompress,
-  and its CSV reader, which does, cannot return every line whole.
+- It registers the functions the local reader of the raw files (macros/raw_facility_lines.sql)
+  needs, since DuckDB's CSV and JSON readers cannot return every line whole:
+  `facility_file_pieces(path, piece_bytes)` and `read_facility_file_piece(path, start, length)`
+  (notifier/file_pieces.py) cut a file into pieces of whole lines, and
+  `gunzip_file(content, filename)` decompresses a `.gz` file.
 """
 
 from __future__ import annotations
@@ -19,6 +21,8 @@ from dbt.adapters.duckdb.credentials import DuckDBCredentials
 from dbt.adapters.duckdb.plugins import BasePlugin
 from dbt_common.exceptions import DbtRuntimeError
 from duckdb import DuckDBPyConnection, sqltypes
+
+from notifier.file_pieces import file_pieces, read_file_piece
 
 # Paths DuckDB does not treat as a local file.
 _NOT_A_FILE = (":memory:", "md:", "motherduck:", "s3://", "http://", "https://")
@@ -50,6 +54,25 @@ class Plugin(BasePlugin):
             ) from exc
 
     def configure_connection(self, conn: DuckDBPyConnection) -> None:
+        piece = conn.struct_type(
+            {"start": sqltypes.BIGINT, "length": sqltypes.BIGINT, "first_line": sqltypes.BIGINT}
+        )
+        conn.create_function(
+            "facility_file_pieces",
+            file_pieces,
+            [sqltypes.VARCHAR, sqltypes.BIGINT],
+            conn.list_type(piece),
+            side_effects=False,
+        )
+        # side_effects: DuckDB would otherwise inline the call into every expression that uses
+        # the piece and read it once for each (measured: three reads a piece).
+        conn.create_function(
+            "read_facility_file_piece",
+            read_file_piece,
+            [sqltypes.VARCHAR, sqltypes.BIGINT, sqltypes.BIGINT],
+            sqltypes.BLOB,
+            side_effects=True,
+        )
         conn.create_function(
             "gunzip_file",
             gunzip_file,
