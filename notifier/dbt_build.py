@@ -87,7 +87,7 @@ def run_dbt(
     day, while the project reads AS_OF_DATE only when nodes run, so a new date re-parses nothing.
 
     A KeyboardInterrupt during dbt reaches the caller: dbt's runner hands it back as the result's
-    exception, and it is raised again here.
+    exception, sometimes wrapped (see `_interrupt_behind`), and it is raised again here.
     """
     runner = _dbt_runner()
     outcome = BuildOutcome(success=True)
@@ -99,8 +99,9 @@ def run_dbt(
         log.info("dbt", extra={"fields": {"command": " ".join(command)}})
         with _environment("AS_OF_DATE", as_of_date):
             result = runner.invoke(args)
-        if isinstance(result.exception, KeyboardInterrupt):
-            raise result.exception
+        interrupt = _interrupt_behind(result.exception)
+        if interrupt is not None:
+            raise interrupt
         for node_result in _node_results(result.result):
             status = str(node_result.status)
             outcome.statuses[status] += 1
@@ -119,6 +120,22 @@ def run_dbt(
             break
     _release_duckdb()
     return outcome
+
+
+def _interrupt_behind(error: BaseException | None) -> KeyboardInterrupt | None:
+    """The KeyboardInterrupt that caused `error`, if one did.
+
+    A signal that lands while dbt imports its adapter can surface as another error: Python 3.11
+    wraps an exception raised in a class's `__set_name__` in a RuntimeError ("Error calling
+    __set_name__ ..."). Reported as a build failure it would hide that the run was stopped.
+    """
+    seen: set[int] = set()
+    while error is not None and id(error) not in seen:
+        if isinstance(error, KeyboardInterrupt):
+            return error
+        seen.add(id(error))
+        error = error.__cause__ or error.__context__
+    return None
 
 
 @contextlib.contextmanager

@@ -12,6 +12,7 @@ from notifier_testing import MODEL_ID, TEST_ID, make_project
 
 from notifier.artifacts import Relation, freshness_problems, locate_mart
 from notifier.audit import Unevaluated
+from notifier.dbt_build import _interrupt_behind
 from notifier.errors import BadInputError, StaleArtifactsError
 from notifier.lifecycle import Event, Notice
 from notifier.messages import (
@@ -366,3 +367,24 @@ def test_iam_policy_is_valid_and_covers_every_call() -> None:
         "cloudwatch:PutMetricData",
     } <= actions
     assert all(s["Resource"] != "*" or "Condition" in s for s in statements)
+
+
+def test_an_interrupt_wrapped_by_python_is_still_an_interrupt() -> None:
+    """Python 3.11 wraps an error raised in `__set_name__` in a RuntimeError; CI saw SIGTERM land
+    while dbt-duckdb defined a class. The wrapping is Python's own, produced here for real."""
+
+    class Interrupting:
+        def __set_name__(self, owner: type, name: str) -> None:
+            raise KeyboardInterrupt
+
+    with pytest.raises(RuntimeError) as raised:
+
+        class Column:
+            fields = Interrupting()
+
+    assert "__set_name__" in str(raised.value)
+    found = _interrupt_behind(raised.value)
+    assert isinstance(found, KeyboardInterrupt)
+    assert found is raised.value.__cause__
+    assert _interrupt_behind(RuntimeError("a dbt error")) is None
+    assert _interrupt_behind(None) is None
