@@ -223,9 +223,12 @@ class SpillWatch:
     def _size_mb(self) -> float:
         assert self.folder is not None
         total = 0
-        for path in self.folder.rglob("*"):
-            with contextlib.suppress(OSError):
-                total += path.stat().st_size
+        # DuckDB removes its temp folder when the connection closes, also in the middle of a
+        # walk: that sample is partial, and the thread lives on to sample the next run.
+        with contextlib.suppress(OSError):
+            for path in self.folder.rglob("*"):
+                with contextlib.suppress(OSError):
+                    total += path.stat().st_size
         return total / 2**20
 
     def _watch(self) -> None:

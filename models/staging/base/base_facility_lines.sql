@@ -1,7 +1,8 @@
 {#-
     Every physical line of the raw files, numbered, whole and unparsed. raw_facility_lines knows
-    each engine's reader. Ephemeral: compiled into base_facility_records, so the files are still
-    read in the same single query, and base_facility_records' unit tests can give it lines.
+    each engine's reader. Ephemeral: compiled into each model that reads it, so no copy of the
+    files is stored: base_facility_records reads every line, rejected_records the lines of
+    superseded records again, for their text. base_facility_records' unit tests give it lines.
 -#}
 with
 

@@ -5,6 +5,9 @@
     reader put U+FFFD for bytes that are not UTF-8), invalid_json (not exactly one strict RFC
     8259 value), not_an_object, duplicate_key (a member name twice in the record or its
     location), missing_facility_id, duplicate_superseded.
+    raw_line is kept for the lines rejected here by a parse reason only: a superseded line is a
+    whole record, and carrying every line's text through the recency window is what made that
+    window spill at 10M (bench/README.md). rejected_records reads those lines again.
 -#}
 {#- The JSON fields a record is read for, each declared once: where it is, and the JSON type
     it must have to be used (anything else reads as null). -#}
@@ -132,7 +135,6 @@ classified as (
     select
         source_file,
         line_number,
-        raw_line,
         case
             when is_too_long then 'line_too_long'
             when has_invalid_encoding then 'invalid_encoding'
@@ -148,8 +150,28 @@ classified as (
         number_of_offered_services,
         accreditations,
         accreditations_not_an_array,
-        accreditation_duplicate_key_positions
+        accreditation_duplicate_key_positions,
+        raw_line
     from typed
+
+),
+
+excerpted as (
+
+    select
+        source_file,
+        line_number,
+        parse_reject_reason,
+        facility_id,
+        facility_name,
+        state,
+        employee_count,
+        number_of_offered_services,
+        accreditations,
+        accreditations_not_an_array,
+        accreditation_duplicate_key_positions,
+        case when parse_reject_reason is not null then substr(raw_line, 1, 1000) end as raw_line
+    from classified
 
 ),
 
@@ -162,7 +184,7 @@ ranked as (
             partition by case when parse_reject_reason is null then facility_id end
             order by source_file desc, line_number desc
         ) as recency_rank
-    from classified
+    from excerpted
 
 ),
 
@@ -184,10 +206,7 @@ final as (
         coalesce({{ json_array_length('accreditations') }}, 0) as accreditation_entry_count,
         substr(accreditations_not_an_array, 1, 1000) as accreditations_not_an_array,
         accreditation_duplicate_key_positions,
-        case
-            when parse_reject_reason is not null or recency_rank > 1
-                then substr(raw_line, 1, 1000)
-        end as raw_line
+        raw_line
     from ranked
 
 )

@@ -327,6 +327,7 @@ def test_the_page_in_chromium_shows_the_marts_the_exposure_and_the_lineage(
             ("facility_files.facility_lines", "base_facility_lines"),
             ("base_facility_lines", "base_facility_records"),
             ("base_facility_records", "rejected_records"),
+            ("base_facility_lines", "rejected_records"),
             ("stg_accreditations", "rejected_accreditations"),
             ("stg_accreditations", "current_accreditations"),
             ("current_accreditations", "expiring_accreditations_v2"),
