@@ -490,8 +490,8 @@
     DuckDB unnests in the select list (unnest and generate_subscripts advance together): a
     lateral `cross join unnest(...) with ordinality` is planned there as a delim join (hash
     aggregate + hash join of every row), which took most of stg_accreditations' time on 1M
-    facilities. The text is cast to a list in a subquery, once: written in both calls, it was
-    parsed twice (stg_accreditations 15.9 s -> 13.9 s over the 10M bench's facilities).
+    facilities. The text is cast to a list once, in a subquery: written in both calls, it was
+    parsed twice (stg_accreditations alone over the 10M bench's facilities: 15.9 s -> 12.0 s).
 -#}
 {% macro duckdb__unnest_json_array(relation, columns, json_array_text, element, position) -%}
     select
