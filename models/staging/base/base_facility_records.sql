@@ -5,9 +5,9 @@
     reader put U+FFFD for bytes that are not UTF-8), invalid_json (not exactly one strict RFC
     8259 value), not_an_object, duplicate_key (a member name twice in the record or its
     location), missing_facility_id, duplicate_superseded.
-    raw_line is kept for the lines rejected here by a parse reason only: a superseded line is a
-    whole record, and carrying every line's text through the recency window is what made that
-    window spill at 10M (bench/README.md). rejected_records reads those lines again.
+    raw_line is kept for the lines rejected here for a parse reason only: a superseded line is a
+    whole record, and carrying every line's text through the recency window tripled what the
+    10M build spilled (bench/README.md, sixth step). rejected_records reads those lines again.
 -#}
 {#- The JSON fields a record is read for, each declared once: where it is, and the JSON type
     it must have to be used (anything else reads as null). -#}
