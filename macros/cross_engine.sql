@@ -253,6 +253,12 @@
 {%- endmacro %}
 
 
+{#- What a model stores of a raw value it reports: its first 1,000 characters. Engine-neutral. -#}
+{% macro stored_excerpt(text) -%}
+    substr({{ text }}, 1, 1000)
+{%- endmacro %}
+
+
 {#- Whether a raw line is blank: null, empty, or TRIM characters only. Engine-neutral. -#}
 {% macro is_blank_line(text) -%}
     ({{ text }} is null or {{ matches_pattern(text, trim_character_class() ~ '*') }})

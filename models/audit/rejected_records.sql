@@ -45,7 +45,7 @@ superseded_lines as (
     select
         lines.source_file,
         lines.line_number,
-        substr(lines.raw_line, 1, 1000) as raw_line
+        {{ stored_excerpt('lines.raw_line') }} as raw_line
     from lines
     inner join superseded
         on lines.source_file = superseded.source_file

@@ -149,7 +149,7 @@ final as (
         reject_reason,
         case
             when reject_reason is not null
-                then coalesce(substr({{ json_to_text('entry') }}, 1, 1000), 'null')
+                then coalesce({{ stored_excerpt(json_to_text('entry')) }}, 'null')
         end as raw_value
     from classified
 
