@@ -172,7 +172,9 @@ excerpted as (
         accreditations,
         accreditations_not_an_array,
         accreditation_duplicate_key_positions,
-        case when parse_reject_reason is not null then {{ stored_excerpt('raw_line') }} end as raw_line
+        case
+            when parse_reject_reason is not null then {{ stored_excerpt('raw_line') }}
+        end as raw_line
     from classified
 
 ),
