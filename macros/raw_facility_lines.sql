@@ -63,18 +63,19 @@
                 source_file,
                 first_line,
                 is_utf8,
-                unnest(lines) as line,
-                generate_subscripts(lines, 1) as line_index
+                line_count,
+                unnest(split_lines) as line,
+                generate_subscripts(split_lines, 1) as line_index
             from (
                 select
                     source_file,
                     first_line,
                     is_utf8,
-                    -- A final line end ends the last line; it does not start an empty one.
-                    case
-                        when split_lines[-1] = '' then list_slice(split_lines, 1, len(split_lines) - 1)
-                        else split_lines
-                    end as lines
+                    split_lines,
+                    -- A final line end ends the last line; it does not start an empty one. The
+                    -- empty element is filtered out after the unnest: a list_slice copied every
+                    -- line's text (4.3 s of CPU over the 10M bench's lines).
+                    len(split_lines) - case when split_lines[-1] = '' then 1 else 0 end as line_count
                 from (
                     select
                         source_file,
@@ -118,6 +119,7 @@
                 ) as split_pieces
             ) as pieces_lines
         ) as numbered_lines
+        where line_index <= line_count
     ) as lines
 {%- endmacro %}
 

@@ -2,7 +2,7 @@
     Every non-blank line that did not become a facility, with the one reason why.
     base_facility_records keeps the raw line of the lines it rejected for a parse reason only,
     so the lines of superseded records are read from the files again here: those lines and no
-    other are matched, by file and line number.
+    other are matched, by file and line number (rows_with_keys).
 -#}
 with
 
@@ -42,14 +42,12 @@ superseded as (
 
 superseded_lines as (
 
-    select
-        lines.source_file,
-        lines.line_number,
-        {{ stored_excerpt('lines.raw_line') }} as raw_line
-    from lines
-    inner join superseded
-        on lines.source_file = superseded.source_file
-            and lines.line_number = superseded.line_number
+    {{ rows_with_keys(
+        'lines',
+        ['source_file', 'line_number', 'raw_line'],
+        'superseded',
+        ['source_file', 'line_number']
+    ) }}
 
 ),
 
@@ -59,7 +57,7 @@ final as (
         rejected.source_file,
         rejected.line_number,
         rejected.reject_reason as reason,
-        coalesce(rejected.raw_line, superseded_lines.raw_line) as raw_line
+        coalesce(rejected.raw_line, {{ stored_excerpt('superseded_lines.raw_line') }}) as raw_line
     from rejected
     left join superseded_lines
         on rejected.source_file = superseded_lines.source_file

@@ -64,6 +64,19 @@ JSON_LINES: list[tuple[str, object]] = [
     ('{"facility_id": "S31", "n": .5}', "invalid_json"),
     ('{"facility_id": "S32", "u": "\\u12"}', "invalid_json"),
     ('{"facility_id": "S33", "name": "NaN, Infinity, [1,]"}', ("kept", "S33")),  # only text
+    ('{"facility_id": "S34", "n": [nan, -inf]}', "invalid_json"),
+    ('{"facility_id": "S35", "a": 1, "b": 2, "a": 3}', "duplicate_key"),  # not side by side
+    # Past 32 names the local target counts distinct names another way: both ways are read.
+    (_record("S36", **{f"m{i}": i for i in range(40)}), ("kept", "S36")),
+    (_record("S37", **{f"m{i}": i for i in range(40)})[:-1] + ', "m5": 0}', "duplicate_key"),
+    (
+        '{"facility_id": "S38", "accreditations": ['
+        + json.dumps({f"m{i}": i for i in range(40)})[:-1]
+        + ', "m39": 0}, '
+        + json.dumps(ENTRY)
+        + "]}",
+        ("kept", "S38"),
+    ),
 ]
 
 # Raw bytes per line for the encoding file: a Windows-1252 line and a cut-off UTF-8 sequence.

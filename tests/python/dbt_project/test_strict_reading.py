@@ -174,11 +174,15 @@ def test_accreditations_that_are_no_array_and_entries_with_a_repeated_name_are_r
         ("S23", 0, "not_an_array", '{"accreditation_body":"JC"}'),
         ("S24", 0, "not_an_array", '"JC until 2026"'),
     ]
-    # S16's second entry is read.
+    # S16's and S38's second entries are read; S38's first names m39 twice among 41 names.
     assert build.rows(
-        "select position, accreditation_body, cast(valid_until as varchar) from"
-        " stg_accreditations where facility_id = 'S16' and reject_reason is null"
-    ) == [(2, "NCQA", "2026-02-01")]
+        "select facility_id, position, accreditation_body, cast(valid_until as varchar) from"
+        " stg_accreditations where facility_id in ('S16', 'S38') and reject_reason is null"
+        " order by facility_id"
+    ) == [("S16", 2, "NCQA", "2026-02-01"), ("S38", 2, "NCQA", "2026-02-01")]
+    assert build.rows(
+        "select position, reason from rejected_accreditations where facility_id = 'S38'"
+    ) == [(1, "duplicate_key")]
     # Padded ids and states are trimmed of Unicode white space on the way in.
     assert build.rows(
         "select facility_id, state from stg_facilities where facility_id in ('P1', 'S25')"
