@@ -49,38 +49,46 @@ def file_pieces(path: str, piece_bytes: int) -> list[FilePiece]:
 
 
 def _lay_out(path: str, piece_bytes: int) -> list[FilePiece]:
+    # One buffer, read into: a new bytes object per block, with the unended tail of the last
+    # block glued to the next one, took 7.5-8.7 s to lay out the 10M bench's 5.8 GB, 3.5 s so,
+    # with the same pieces. The layout runs when the reader compiles, before any model starts.
     pieces: list[FilePiece] = []
     start, first_line = 0, 1
-    pending = b""
+    window = bytearray(piece_bytes)
+    pending = 0  # bytes at the front of window: the start of a line the last block did not end
     with open(path, "rb", buffering=0) as file:
         while True:
-            block = file.read(piece_bytes)
-            data = pending + block if pending else block
-            at_end = not block
-            if not data:
+            if len(window) < pending + piece_bytes:
+                # A line longer than a piece: the window grows to hold it and the next block.
+                window = window[:pending] + bytearray(piece_bytes)
+            read = file.readinto(memoryview(window)[pending : pending + piece_bytes])
+            size = pending + (read or 0)
+            at_end = not read
+            if size == 0:
                 return pieces
-            end = len(data) if at_end else _end_of_last_line(data)
+            end = size if at_end else _end_of_last_line(window, size)
             if end == 0:
                 # No line ends in this block: the line goes on into the next one.
-                pending = data
+                pending = size
                 continue
             pieces.append(FilePiece(start=start, length=end, first_line=first_line))
-            first_line += _line_ends(data, end)
+            first_line += _line_ends(window, end)
             start += end
-            pending = data[end:]
+            window[: size - end] = window[end:size]
+            pending = size - end
             if at_end:
                 return pieces
 
 
-def _end_of_last_line(data: bytes) -> int:
-    """Where the last whole line of data ends (0 when it has no line end)."""
-    lf = data.rfind(b"\n")
+def _end_of_last_line(data: bytearray, size: int) -> int:
+    """Where the last whole line of data[:size] ends (0 when it has no line end)."""
+    lf = data.rfind(b"\n", 0, size)
     if lf >= 0:
         return lf + 1
-    cr = data.rfind(b"\r")
+    cr = data.rfind(b"\r", 0, size)
     if cr < 0:
         return 0
-    if cr + 1 < len(data):
+    if cr + 1 < size:
         # Only a lone CR can be followed by anything other than an LF here: data has no LF.
         return cr + 1
     # A CR that ends the block may be the first half of a CRLF: end before it instead.
@@ -88,7 +96,7 @@ def _end_of_last_line(data: bytes) -> int:
     return earlier + 1 if earlier >= 0 else 0
 
 
-def _line_ends(data: bytes, end: int) -> int:
+def _line_ends(data: bytearray, end: int) -> int:
     ends = data.count(b"\n", 0, end)
     if data.find(b"\r", 0, end) >= 0:
         ends += data.count(b"\r", 0, end) - data.count(b"\r\n", 0, end)
