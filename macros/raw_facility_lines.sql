@@ -1,6 +1,7 @@
 {#
     Every physical line of the raw files, whole and unparsed:
-    source_file, line_number (1-based physical line), raw_line (null or blank for blank lines).
+    source_file, file_order (sorts as source_file does), line_number (1-based physical line),
+    raw_line (null or blank for blank lines).
 #}
 {% macro raw_facility_lines() -%}
     {{ return(adapter.dispatch('raw_facility_lines', 'accreditation_monitor')()) }}
@@ -31,6 +32,7 @@
 {% macro duckdb__raw_facility_lines() -%}
     {%- set path = _duckdb_facilities_path() -%}
     {%- set pieces = [] -%}
+    {%- set file_orders = {} -%}
     {%- if execute -%}
         {%- set listed = run_query("select file from glob('" ~ (path | replace("'", "''")) ~ "')") -%}
         {%- if listed.rows | length == 0 -%}
@@ -42,9 +44,15 @@
             ~ " from glob('" ~ (path | replace("'", "''")) ~ "'))"
             ~ " order by file, piece.start"
         ).rows -%}
+        {%- for file, start, length, first_line in pieces -%}
+            {%- if file not in file_orders -%}
+                {%- do file_orders.update({file: file_orders | length + 1}) -%}
+            {%- endif -%}
+        {%- endfor -%}
     {%- endif -%}
     select
         source_file,
+        file_order,
         line_number,
         case
             when line_number = 1 and starts_with(raw_line, chr(65279)) then substr(raw_line, 2)
@@ -53,6 +61,7 @@
     from (
         select
             source_file,
+            file_order,
             first_line + line_index - 1 as line_number,
             case
                 when is_utf8 then line
@@ -61,6 +70,7 @@
         from (
             select
                 source_file,
+                file_order,
                 first_line,
                 is_utf8,
                 line_count,
@@ -69,6 +79,7 @@
             from (
                 select
                     source_file,
+                    file_order,
                     first_line,
                     is_utf8,
                     split_lines,
@@ -79,6 +90,7 @@
                 from (
                     select
                         source_file,
+                        file_order,
                         first_line,
                         piece_text is not null as is_utf8,
                         case
@@ -92,6 +104,7 @@
                     from (
                         select
                             source_file,
+                            file_order,
                             first_line,
                             content,
                             try(decode(content)) as piece_text
@@ -100,6 +113,7 @@
                             {%- set quoted = file | replace("'", "''") %}
                             select
                                 '{{ quoted }}' as source_file,
+                                cast({{ file_orders[file] }} as bigint) as file_order,
                                 cast({{ first_line }} as bigint) as first_line,
                                 {%- if file.lower().endswith('.gz') %}
                                 gunzip_file(read_facility_file_piece('{{ quoted }}', {{ start }}, {{ length }}), '{{ quoted }}') as content
@@ -111,6 +125,7 @@
                             -- Keeps the query whole when every file is empty.
                             select
                                 cast(null as varchar) as source_file,
+                                cast(null as bigint) as file_order,
                                 cast(null as bigint) as first_line,
                                 cast(null as blob) as content
                             where false
@@ -160,6 +175,7 @@
 {% macro athena__raw_facility_lines() -%}
     select
         source_file,
+        source_file as file_order,
         line_number,
         case
             when line_number = 1 and starts_with(raw_line, chr(65279)) then substr(raw_line, 2)
@@ -211,4 +227,89 @@
 {% macro _duckdb_facilities_path() -%}
     {%- set source_relation = source('facility_files', 'facility_lines') -%}
     {{- return(graph.sources['source.accreditation_monitor.facility_files.facility_lines'].meta.facilities_path if execute else '') -}}
+{%- endmacro %}
+
+{#-
+    The files the build reads, as a list of paths in the order of raw_facility_lines'
+    file_order, for the models that carry file_order in place of the path and name the file
+    again later (base_facility_records: its recency window then holds a number, not the path,
+    for every line). DuckDB: the matches of FACILITIES_PATH, listed when the model is compiled
+    and sorted as DuckDB sorts text, as the reader sorts them. Athena: none, since its
+    file_order is the path itself. A unit test gives the files of its rows instead
+    (overrides: macros: facility_file_names).
+-#}
+{% macro facility_file_names() -%}
+    {{ return(adapter.dispatch('facility_file_names', 'accreditation_monitor')()) }}
+{%- endmacro %}
+
+{% macro default__facility_file_names() -%}
+    {{ _no_portable_sql('facility_file_names') }}
+{%- endmacro %}
+
+{% macro duckdb__facility_file_names() -%}
+    {%- if not execute -%}
+        {{ return([]) }}
+    {%- endif -%}
+    {%- set path = _duckdb_facilities_path() -%}
+    {%- set listed = run_query(
+        "select file from glob('" ~ (path | replace("'", "''")) ~ "') order by file"
+    ) -%}
+    {{ return(listed.columns[0].values() | list) }}
+{%- endmacro %}
+
+{% macro athena__facility_file_names() -%}
+    {{ return([]) }}
+{%- endmacro %}
+
+{#-
+    file_order as it is, once its file is known to be the one facility_file_names() lists at
+    that place: the reader and the model list the files at two moments, so a file added or
+    removed in between would shift the numbers, and would name the wrong file. That stops the
+    build instead. Athena: file_order is the path, nothing to check.
+-#}
+{% macro checked_file_order(file_order, source_file, file_names) -%}
+    {{ return(adapter.dispatch('checked_file_order', 'accreditation_monitor')(file_order, source_file, file_names)) }}
+{%- endmacro %}
+
+{% macro default__checked_file_order(file_order, source_file, file_names) -%}
+    {{ _no_portable_sql('checked_file_order') }}
+{%- endmacro %}
+
+{% macro duckdb__checked_file_order(file_order, source_file, file_names) -%}
+    case
+        when {{ _duckdb_text_list(file_names) }}[{{ file_order }}] = {{ source_file }} then {{ file_order }}
+        else error(
+            'The facility files changed while the build was reading them (FACILITIES_PATH matched other files a moment later): run the build again.'
+        )
+    end
+{%- endmacro %}
+
+{% macro athena__checked_file_order(file_order, source_file, file_names) -%}
+    {{ file_order }}
+{%- endmacro %}
+
+{#- The path of the file at file_order in facility_file_names(). Athena: file_order is the path. -#}
+{% macro file_of_order(file_order, file_names) -%}
+    {{ return(adapter.dispatch('file_of_order', 'accreditation_monitor')(file_order, file_names)) }}
+{%- endmacro %}
+
+{% macro default__file_of_order(file_order, file_names) -%}
+    {{ _no_portable_sql('file_of_order') }}
+{%- endmacro %}
+
+{% macro duckdb__file_of_order(file_order, file_names) -%}
+    {{ _duckdb_text_list(file_names) }}[{{ file_order }}]
+{%- endmacro %}
+
+{% macro athena__file_of_order(file_order, file_names) -%}
+    {{ file_order }}
+{%- endmacro %}
+
+{#- A DuckDB list literal of text values, typed even when empty. -#}
+{% macro _duckdb_text_list(values) -%}
+    cast([
+        {%- for value in values -%}
+            '{{ value | replace("'", "''") }}'{{ ', ' if not loop.last }}
+        {%- endfor -%}
+    ] as varchar[])
 {%- endmacro %}

@@ -3,6 +3,7 @@
     each engine's reader. Ephemeral: compiled into each model that reads it, so no copy of the
     files is stored: base_facility_records reads every line, rejected_records the lines of
     superseded records again, for their text. base_facility_records' unit tests give it lines.
+    file_order sorts as source_file does and is smaller: a number on DuckDB, the path on Athena.
 -#}
 with
 
@@ -16,6 +17,7 @@ final as (
 
     select
         source_file,
+        file_order,
         line_number,
         raw_line
     from raw_lines

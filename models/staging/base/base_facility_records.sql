@@ -8,6 +8,9 @@
     raw_line is kept for the lines rejected here for a parse reason only: a superseded line is a
     whole record, and carrying every line's text through the recency window tripled what the
     10M build spilled (bench/README.md, sixth step). rejected_records reads those lines again.
+    For the same reason the lines carry file_order, a number on DuckDB, instead of the path,
+    which is named again after the window (the 10M bench's paths are 66 bytes a line:
+    bench/README.md, tenth step).
 -#}
 {#- The JSON fields a record is read for, each declared once: where it is, and the JSON type
     it must have to be used (anything else reads as null). -#}
@@ -28,6 +31,7 @@
 ] -%}
 {#- A line longer than this many bytes of UTF-8 is line_too_long (16 MiB). -#}
 {%- set max_line_bytes = 16777216 -%}
+{%- set file_names = facility_file_names() -%}
 
 with
 
@@ -40,7 +44,7 @@ lines as (
 non_blank_lines as (
 
     select
-        source_file,
+        {{ checked_file_order('file_order', 'source_file', file_names) }} as file_order,
         line_number,
         raw_line,
         {{ utf8_byte_length('raw_line') }} > {{ max_line_bytes }} as is_too_long,
@@ -53,7 +57,7 @@ non_blank_lines as (
 checked as (
 
     select
-        source_file,
+        file_order,
         line_number,
         raw_line,
         is_too_long,
@@ -68,7 +72,7 @@ checked as (
 parsed as (
 
     select
-        source_file,
+        file_order,
         line_number,
         raw_line,
         is_too_long,
@@ -86,7 +90,7 @@ record_fields as (
 
     {{ json_fields(
         'parsed',
-        ['source_file', 'line_number', 'raw_line', 'is_too_long', 'has_invalid_encoding', 'record'],
+        ['file_order', 'line_number', 'raw_line', 'is_too_long', 'has_invalid_encoding', 'record'],
         'record',
         record_fields
     ) }}
@@ -96,7 +100,7 @@ record_fields as (
 typed as (
 
     select
-        source_file,
+        file_order,
         line_number,
         raw_line,
         is_too_long,
@@ -133,7 +137,7 @@ typed as (
 classified as (
 
     select
-        source_file,
+        file_order,
         line_number,
         case
             when is_too_long then 'line_too_long'
@@ -161,7 +165,7 @@ excerpted as (
     -- Its own step, before the window: the window's rows then hold the excerpt only where it
     -- is kept, not every whole line (bench/README.md, sixth step).
     select
-        source_file,
+        file_order,
         line_number,
         parse_reject_reason,
         facility_id,
@@ -184,9 +188,10 @@ ranked as (
     select
         *,
         -- Order is (file path, line number): a later file wins, and within a file a later line.
+        -- file_order sorts as the path does.
         row_number() over (
             partition by case when parse_reject_reason is null then facility_id end
-            order by source_file desc, line_number desc
+            order by file_order desc, line_number desc
         ) as recency_rank
     from excerpted
 
@@ -195,7 +200,7 @@ ranked as (
 final as (
 
     select
-        source_file,
+        {{ file_of_order('file_order', file_names) }} as source_file,
         line_number,
         case when parse_reject_reason is null then facility_id end as facility_id,
         coalesce(
