@@ -3,9 +3,9 @@
     expiry_rank is row_number() over (order by expiry_date_of_first_accreditation asc nulls
     last, facility_id asc), computed in two parts: the rank within the facility's expiry date,
     plus the number of facilities whose date comes earlier. One window over every facility is a
-    single partition, which DuckDB sorts on one thread (10M bench: 5.8-8.0 s against 3.8 s for
-    the partitioned form, the same ranks); one partition per date spreads the sort over threads,
-    and the dates are a few thousand rows. Facilities without a date are one partition, last.
+    single partition, which DuckDB sorts on one thread; one partition per date spreads the sort
+    over both, and the dates are a few thousand rows (bench/README.md, tenth step: the same
+    ranks in about 60% of the time at 1M). Facilities without a date are one partition, last.
 -#}
 with
 

@@ -10,7 +10,7 @@
     10M build spilled (bench/README.md, sixth step). rejected_records reads those lines again.
     For the same reason the lines carry file_order, a number on DuckDB, instead of the path,
     which is named again after the window (the 10M bench's paths are 66 bytes a line:
-    bench/README.md, tenth step).
+    bench/README.md, eleventh step).
 -#}
 {#- The JSON fields a record is read for, each declared once: where it is, and the JSON type
     it must have to be used (anything else reads as null). -#}
