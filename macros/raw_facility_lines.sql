@@ -32,23 +32,18 @@
 {% macro duckdb__raw_facility_lines() -%}
     {%- set path = _duckdb_facilities_path() -%}
     {%- set pieces = [] -%}
-    {%- set file_orders = {} -%}
     {%- if execute -%}
-        {%- set listed = run_query("select file from glob('" ~ (path | replace("'", "''")) ~ "')") -%}
+        {%- set listed = run_query("select file from " ~ _duckdb_glob(path)) -%}
         {%- if listed.rows | length == 0 -%}
             {{- exceptions.raise_compiler_error('FACILITIES_PATH "' ~ path ~ '" matches no file. Set FACILITIES_PATH to a file or a glob of NDJSON files, e.g. FACILITIES_PATH="data/incoming/*.ndjson".') -}}
         {%- endif -%}
         {%- set pieces = run_query(
-            "select file, piece.start, piece.length, piece.first_line"
+            "select file, dense_rank() over (order by file) as file_order,"
+            ~ " piece.start, piece.length, piece.first_line"
             ~ " from (select file, unnest(facility_file_pieces(file, " ~ raw_file_piece_bytes() ~ ")) as piece"
-            ~ " from glob('" ~ (path | replace("'", "''")) ~ "'))"
+            ~ " from " ~ _duckdb_glob(path) ~ ")"
             ~ " order by file, piece.start"
         ).rows -%}
-        {%- for file, start, length, first_line in pieces -%}
-            {%- if file not in file_orders -%}
-                {%- do file_orders.update({file: file_orders | length + 1}) -%}
-            {%- endif -%}
-        {%- endfor -%}
     {%- endif -%}
     select
         source_file,
@@ -109,11 +104,11 @@
                             content,
                             try(decode(content)) as piece_text
                         from (
-                            {%- for file, start, length, first_line in pieces %}
+                            {%- for file, file_order, start, length, first_line in pieces %}
                             {%- set quoted = file | replace("'", "''") %}
                             select
                                 '{{ quoted }}' as source_file,
-                                cast({{ file_orders[file] }} as bigint) as file_order,
+                                cast({{ file_order }} as bigint) as file_order,
                                 cast({{ first_line }} as bigint) as first_line,
                                 {%- if file.lower().endswith('.gz') %}
                                 gunzip_file(read_facility_file_piece('{{ quoted }}', {{ start }}, {{ length }}), '{{ quoted }}') as content
@@ -212,12 +207,17 @@
 {% macro duckdb__facility_files() -%}
     {%- set path = _duckdb_facilities_path() -%}
     select file as source_file
-    from glob('{{ path | replace("'", "''") }}')
+    from {{ _duckdb_glob(path) }}
 {%- endmacro %}
 
 {% macro athena__facility_files() -%}
     select distinct "$path" as source_file
     from {{ source('facility_files', 'facility_lines') }}
+{%- endmacro %}
+
+{#- DuckDB's glob() table function over a path or pattern, quoted for SQL. -#}
+{% macro _duckdb_glob(path) -%}
+    glob('{{ path | replace("'", "''") }}')
 {%- endmacro %}
 
 {#-
@@ -251,9 +251,7 @@
         {{ return([]) }}
     {%- endif -%}
     {%- set path = _duckdb_facilities_path() -%}
-    {%- set listed = run_query(
-        "select file from glob('" ~ (path | replace("'", "''")) ~ "') order by file"
-    ) -%}
+    {%- set listed = run_query("select file from " ~ _duckdb_glob(path) ~ " order by file") -%}
     {{ return(listed.columns[0].values() | list) }}
 {%- endmacro %}
 
@@ -277,7 +275,7 @@
 
 {% macro duckdb__checked_file_order(file_order, source_file, file_names) -%}
     case
-        when {{ _duckdb_text_list(file_names) }}[{{ file_order }}] = {{ source_file }} then {{ file_order }}
+        when {{ duckdb__file_of_order(file_order, file_names) }} = {{ source_file }} then {{ file_order }}
         else error(
             'The facility files changed while the build was reading them (FACILITIES_PATH matched other files a moment later): run the build again.'
         )
